@@ -1,0 +1,115 @@
+# django-netjsonconfig: development and demo tasks.
+#
+#   make venv     create .venv and install the project with the site and test extras
+#   make run      migrate, collect static files, create the admin (and demo data), serve
+#   make test     lint, check formatting, run pytest (also against the sample extension,
+#                 and on PostgreSQL when it is reachable)
+#   make lint     ruff check and ruff format --check
+#   make format   ruff format and ruff check --fix
+#   make clean    remove caches and build artifacts (keeps .venv and the data in var/)
+#   make distclean  clean, and remove .venv and var/ (database and secrets included)
+#
+# Variables (set them in the environment or on the command line, e.g. make run PORT=9000):
+#   PYTHON       interpreter that creates the virtualenv          (default: python3)
+#   VENV         virtualenv directory                             (default: .venv)
+#   HOST, PORT   address gunicorn binds to                        (default: 127.0.0.1, 8000)
+#   WORKERS      gunicorn worker processes                        (default: 2)
+#   GUNICORN_ARGS  extra gunicorn arguments                       (default: none)
+#   PYTEST_ARGS  extra pytest arguments                           (default: none)
+#   NETJSONCONFIG_VAR_DIR  runtime data: SQLite database, secrets, static files (default: var)
+#   NETJSONCONFIG_SHARED_SECRET  registration secret of the devices; when unset, it is
+#                generated once into $(NETJSONCONFIG_VAR_DIR)/shared_secret
+#   DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_PASSWORD (and DJANGO_SUPERUSER_EMAIL):
+#                the administrator, created or updated at every run; when unset and no
+#                superuser exists, "admin" is created with a generated password, printed once
+#   DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS, DJANGO_CSRF_TRUSTED_ORIGINS,
+#   DJANGO_LOG_LEVEL, DATABASE_URL, REDIS_URL: read by demo/settings.py, which documents them
+
+PYTHON ?= python3
+VENV ?= .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+GUNICORN_ARGS ?=
+PYTEST_ARGS ?=
+NETJSONCONFIG_VAR_DIR ?= var
+
+VAR_DIR := $(abspath $(NETJSONCONFIG_VAR_DIR))
+export NETJSONCONFIG_VAR_DIR := $(VAR_DIR)
+
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+LINT_PATHS := $(wildcard src tests demo bench)
+# recent gunicorn opens a control socket, by default one per user in ~/.gunicorn: keep
+# each site's in its var dir so that two sites do not take each other's
+GUNICORN_CONTROL = $$($(BIN)/python -c 'import gunicorn.config as c; \
+	print("--control-socket=$(VAR_DIR)/gunicorn.ctl" if hasattr(c, "ControlSocket") else "")')
+
+.PHONY: venv run test lint format clean distclean
+
+venv: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# re-install only when pyproject.toml is newer than the stamp
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[site,test]'
+	touch $@
+
+run: venv
+	@mkdir -p "$(VAR_DIR)"
+	@if [ -z "$${NETJSONCONFIG_SHARED_SECRET:-}" ]; then \
+		if [ ! -s "$(VAR_DIR)/shared_secret" ]; then \
+			( umask 077 && $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(24))' \
+				> "$(VAR_DIR)/shared_secret" ); \
+		fi; \
+		echo "Shared secret for device registration ($(VAR_DIR)/shared_secret):"; \
+		echo "    $$(cat "$(VAR_DIR)/shared_secret")"; \
+	else \
+		echo "Shared secret for device registration: from NETJSONCONFIG_SHARED_SECRET"; \
+	fi
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) netjsonconfig_bootstrap --demo
+	@echo "Serving on http://$(HOST):$(PORT)/admin/"
+	exec $(BIN)/gunicorn demo.wsgi --bind '$(HOST):$(PORT)' --workers $(WORKERS) \
+		--access-logfile - --error-logfile - $(GUNICORN_CONTROL) $(GUNICORN_ARGS)
+
+lint: venv
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+
+# the suites that also run against the sample extension app and on PostgreSQL
+EXTENSION_TESTS = $(wildcard tests/test_controller_*.py tests/test_signal_*.py \
+	tests/test_agent_sequence.py tests/test_extension_*.py)
+POSTGRES_TESTS = $(wildcard tests/test_controller_*.py tests/test_signal_*.py \
+	tests/test_agent_sequence.py tests/test_config_*.py)
+POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/netjsonconfig_tests
+
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider --ds=tests.sample_extension.settings \
+		$(EXTENSION_TESTS) $(PYTEST_ARGS)
+	@if $(BIN)/python -m tests.services postgres; then \
+		echo "PostgreSQL suites:"; \
+		TEST_DATABASE_URL='$(POSTGRES_TEST_URL)' $(BIN)/pytest -p no:cacheprovider \
+			$(POSTGRES_TESTS) $(PYTEST_ARGS); \
+	elif [ "$${REQUIRE_SERVICES:-}" = 1 ]; then \
+		echo "PostgreSQL is not reachable and REQUIRE_SERVICES=1" >&2; exit 1; \
+	else \
+		echo "PostgreSQL suites skipped: PostgreSQL is not reachable"; \
+	fi
+
+format: venv
+	$(BIN)/ruff format $(LINT_PATHS)
+	$(BIN)/ruff check --fix $(LINT_PATHS)
+
+clean:
+	find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o \
+		\( -name __pycache__ -o -name '*.egg-info' \) -type d -print0 | xargs -0 rm -rf
+	rm -rf .pytest_cache .ruff_cache artifacts build dist "$(VAR_DIR)/static"
+
+distclean: clean
+	rm -rf $(VENV) "$(VAR_DIR)"

@@ -1,0 +1,247 @@
+"""Settings of the demo site, read from the environment.
+
+==============================  ===============================================
+``DJANGO_SECRET_KEY``           else read from (or generated into) ``VAR_DIR/secret_key``
+``DJANGO_DEBUG``                ``1``/``true``/``yes``/``on`` turn debug on; default off
+``DJANGO_ALLOWED_HOSTS``        comma-separated; default ``*``
+``DJANGO_CSRF_TRUSTED_ORIGINS`` comma-separated origins, e.g. ``https://example.org``
+``DJANGO_LOG_LEVEL``            level of the console log; default ``INFO``
+``DATABASE_URL``                any URL dj-database-url understands; default SQLite
+                                at ``VAR_DIR/db.sqlite3``
+``REDIS_URL``                   when set: Redis cache and Celery broker; otherwise a
+                                local-memory cache and Celery tasks run eagerly
+``NETJSONCONFIG_SHARED_SECRET`` else read from ``VAR_DIR/shared_secret``
+``NETJSONCONFIG_VAR_DIR``       runtime data (database, secrets, static files);
+                                default ``var/`` beside ``manage.py``
+==============================  ===============================================
+"""
+
+import os
+import secrets
+from importlib.util import find_spec
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    value = value.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}")
+
+
+def env_list(name, default=""):
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def var_dir():
+    value = os.environ.get("NETJSONCONFIG_VAR_DIR", "").strip()
+    path = Path(value).expanduser() if value else BASE_DIR / "var"
+    if not path.is_absolute():
+        path = BASE_DIR / path
+    return path
+
+
+def read_secret(path):
+    """The stripped content of ``path``, or ``""`` when it does not exist."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
+def read_or_create_secret(path):
+    """The secret kept in ``path``, generated the first time.
+
+    The new file is written aside and linked into place, which fails if another
+    process won the race: every process then reads the same, complete secret.
+    """
+    value = read_secret(path)
+    if value:
+        return value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(50) + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    value = read_secret(path)
+    if not value:
+        raise ImproperlyConfigured(f"{path} is empty: remove it or set DJANGO_SECRET_KEY")
+    return value
+
+
+VAR_DIR = var_dir()
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or read_or_create_secret(VAR_DIR / "secret_key")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "*")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_netjsonconfig",
+    "sortedm2m",
+    "reversion",
+    # after django_netjsonconfig, whose admin templates override the admin's
+    "django.contrib.admin",
+]
+
+HAS_WHITENOISE = find_spec("whitenoise") is not None
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    *(["whitenoise.middleware.WhiteNoiseMiddleware"] if HAS_WHITENOISE else []),
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "demo.urls"
+WSGI_APPLICATION = "demo.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ---------------------------------------------------------------------
+SQLITE_OPTIONS = {
+    # WAL lets readers work while one connection writes; IMMEDIATE takes the write
+    # lock when a transaction starts, so concurrent writers wait (up to ``timeout``
+    # seconds) instead of failing with "database is locked".
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
+def database():
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        if find_spec("dj_database_url") is None:
+            raise ImproperlyConfigured(
+                "DATABASE_URL is set but dj-database-url is not installed: "
+                "pip install 'django-netjsonconfig[site]'"
+            )
+        import dj_database_url
+
+        db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    else:
+        db = {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["CONN_MAX_AGE"] = 0
+        db["OPTIONS"] = {**SQLITE_OPTIONS, **db.get("OPTIONS", {})}
+        if str(db["NAME"]) != ":memory:":
+            Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    return db
+
+
+DATABASES = {"default": database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache and background tasks -----------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    if find_spec("django_redis") is None:
+        raise ImproperlyConfigured(
+            "REDIS_URL is set but django-redis is not installed: "
+            "pip install 'django-netjsonconfig[site]'"
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    }
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_TASK_ALWAYS_EAGER = False
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CELERY_BROKER_URL = "memory://"
+    CELERY_TASK_ALWAYS_EAGER = True
+    CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = "UTC"
+
+# --- authentication -----------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# --- internationalization -----------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- static files -------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if HAS_WHITENOISE
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- django-netjsonconfig -----------------------------------------------------------
+NETJSONCONFIG_SHARED_SECRET = os.environ.get("NETJSONCONFIG_SHARED_SECRET") or read_secret(
+    VAR_DIR / "shared_secret"
+)
+
+# --- logging ------------------------------------------------------------------------
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "console": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "console"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django_netjsonconfig": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
+}

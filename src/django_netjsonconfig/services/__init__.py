@@ -1,0 +1,1 @@
+"""Workflows: plain functions that own transactions, signals and background work."""

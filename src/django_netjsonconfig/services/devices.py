@@ -1,0 +1,125 @@
+"""Devices: what follows a change of name, group or addresses."""
+
+import ipaddress
+from functools import partial
+
+from django.db import transaction
+
+from .. import signals
+from ..apps import get_model
+from . import configs
+from .batch import managed
+
+
+def _send(signal, sender, **kwargs):
+    transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
+
+
+def get_config(device):
+    try:
+        return device.config
+    except get_model("config").DoesNotExist:
+        return None
+
+
+def after_save(device, created):
+    """Consequences of saving ``device``: signals, group templates, a new checksum."""
+    changed = set() if created else device.changed_fields()
+    old = {f: device.loaded_value(f) for f in changed}
+    device.mark_saved()
+    if created:
+        return
+    sender = type(device)
+    config = get_config(device)
+    if "group_id" in changed:
+        _send(
+            signals.device_group_changed,
+            sender,
+            instance=device,
+            group_id=device.group_id,
+            old_group_id=old["group_id"],
+        )
+        if config is not None:
+            swap_group_templates(config, old["group_id"], device.group_id)
+    if "name" in changed:
+        _send(signals.device_name_changed, sender, instance=device)
+    if "management_ip" in changed:
+        _send(
+            signals.management_ip_changed,
+            sender,
+            instance=device,
+            management_ip=device.management_ip,
+            old_management_ip=old["management_ip"],
+        )
+    # the name and the MAC are variables (and the name the hostname); the group
+    # brings variables and templates
+    if config is not None and changed & {"name", "mac_address", "group_id"}:
+        configs.refresh(config, "config_changed")
+
+
+def swap_group_templates(config, old_group_id, new_group_id):
+    """Remove the old group's templates, add the new group's (of the config's backend)."""
+    group_model = get_model("devicegroup")
+    old = group_model.objects.filter(pk=old_group_id).first() if old_group_id else None
+    new = group_model.objects.filter(pk=new_group_id).first() if new_group_id else None
+    old_templates = list(old.templates.all()) if old else []
+    new_templates = [t for t in (new.templates.all() if new else []) if t.backend == config.backend]
+    replace_group_templates(config, old_templates, new_templates)
+
+
+def replace_group_templates(config, old_templates, new_templates):
+    current = configs.ordered_templates(config)
+    keep = [t for t in current if t not in old_templates or t.required or t in new_templates]
+    result = keep + [t for t in new_templates if t not in keep]
+    if [t.pk for t in result] == [t.pk for t in current]:
+        return False
+    with managed():
+        config.templates.set(result)
+    return configs.refresh(config, "m2m_templates_changed")
+
+
+# --- addresses -----------------------------------------------------------------------------
+def _is_private(ip):
+    try:
+        return ipaddress.ip_address(ip).is_private
+    except ValueError:
+        return False
+
+
+def update_addresses(device, last_ip, management_ip, *, cleanup):
+    """Record the addresses a device was seen with; only changed fields are written.
+
+    With ``cleanup`` (the checksum endpoint) another device holding the same
+    management IP, or the same private last IP, has it cleared: addresses move
+    between devices in a private network. Returns True when something changed.
+    """
+    management_ip = management_ip or None
+    updates = {}
+    if last_ip and device.last_ip != last_ip:
+        updates["last_ip"] = last_ip
+    if device.management_ip != management_ip:
+        updates["management_ip"] = management_ip
+    if not updates:
+        return False
+    device_model = type(device)
+    old_management_ip = device.management_ip
+    with transaction.atomic():
+        device_model.objects.filter(pk=device.pk).update(**updates)
+        for field, value in updates.items():
+            setattr(device, field, value)
+        if cleanup:
+            others = device_model.objects.exclude(pk=device.pk)
+            if device.management_ip and "management_ip" in updates:
+                others.filter(management_ip=device.management_ip).update(management_ip=None)
+            if device.last_ip and "last_ip" in updates and _is_private(device.last_ip):
+                others.filter(last_ip=device.last_ip).update(last_ip=None)
+        if "management_ip" in updates:
+            _send(
+                signals.management_ip_changed,
+                device_model,
+                instance=device,
+                management_ip=management_ip,
+                old_management_ip=old_management_ip,
+            )
+    device.mark_saved()
+    return True

@@ -1,0 +1,39 @@
+"""Device groups: their templates and variables reach the configs of their devices."""
+
+from functools import partial
+
+from django.db import transaction
+
+from .. import signals
+from ..apps import get_model
+from . import configs, devices
+
+
+def group_configs(group):
+    return get_model("config").objects.filter(device__group=group).select_related("device")
+
+
+def after_save(group, created):
+    changed = set() if created else group.changed_fields()
+    group.mark_saved()
+    if "context" in changed:
+        for config in group_configs(group).iterator(chunk_size=500):
+            configs.refresh(config, "config_changed")
+
+
+def templates_changed(group, old_templates, new_templates):
+    """Apply a change of the group's templates to its devices and send the signal."""
+    if [t.pk for t in old_templates] == [t.pk for t in new_templates]:
+        return
+    for config in group_configs(group).iterator(chunk_size=500):
+        wanted = [t for t in new_templates if t.backend == config.backend]
+        devices.replace_group_templates(config, old_templates, wanted)
+    transaction.on_commit(
+        partial(
+            signals.group_templates_changed.send,
+            sender=type(group),
+            instance=group,
+            templates=list(new_templates),
+            old_templates=list(old_templates),
+        )
+    )

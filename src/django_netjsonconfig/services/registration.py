@@ -1,0 +1,170 @@
+"""Automatic registration of devices (the agent's ``register`` call)."""
+
+import hmac
+import re
+from dataclasses import dataclass
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from .. import signals
+from ..apps import get_model
+from ..base.template import parse_tags
+from ..settings import app_settings
+from ..validators import normalize_mac
+from . import configs
+from .batch import managed
+from .devices import get_config
+
+UPDATABLE_FIELDS = ("os", "model", "system")
+
+
+class RegistrationError(Exception):
+    """Registration refused; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class Registered:
+    device: object
+    is_new: bool
+
+
+def check_secret(secret):
+    expected = app_settings.SHARED_SECRET or ""
+    if not expected or not hmac.compare_digest(str(secret).encode(), expected.encode()):
+        raise RegistrationError("error: unrecognized secret", 403)
+
+
+def _same_mac(name, mac):
+    return re.sub(r"[^0-9A-Fa-f]", "", name).upper() == re.sub(r"[^0-9A-Fa-f]", "", mac).upper()
+
+
+def _messages(error):
+    if hasattr(error, "message_dict"):
+        parts = []
+        for field, messages in error.message_dict.items():
+            label = "" if field == "__all__" else f"{field}: "
+            parts.extend(f"{label}{m}" for m in messages)
+        return " ".join(parts)
+    return " ".join(error.messages)
+
+
+def register(params, remote_addr=None, device_model=None, new_device_fields=None):
+    """Register (or re-register) a device from the agent's parameters.
+
+    ``params`` holds ``name``, ``mac_address``, ``backend`` and optionally
+    ``key``, ``hardware_id``, ``os``, ``model``, ``system`` and ``tags``; the
+    secret has been checked by the caller. Two agents registering the same
+    device at the same moment produce one device: the loser of the race finds
+    the winner's row and updates it.
+    """
+    if not app_settings.REGISTRATION_ENABLED:
+        raise RegistrationError("error: registration disabled", 403)
+    if params["backend"] not in dict(app_settings.BACKENDS):
+        raise RegistrationError("error: wrong backend", 403)
+    try:
+        mac = normalize_mac(params["mac_address"])
+    except ValueError:
+        raise RegistrationError("error: invalid mac_address", 400) from None
+    device_model = device_model or get_model("device")
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                result = _register(device_model, params, mac, remote_addr, new_device_fields)
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise RegistrationError("error: concurrent registration, retry", 409) from None
+    transaction.on_commit(
+        partial(
+            signals.device_registered.send,
+            sender=device_model,
+            instance=result.device,
+            is_new=result.is_new,
+        )
+    )
+    return result
+
+
+def _find(device_model, params, mac):
+    key = params.get("key") or ""
+    if app_settings.CONSISTENT_REGISTRATION:
+        if key:
+            device = device_model.objects.filter(key=key).first()
+            if device is not None:
+                return device
+        # adopt by MAC address: a device pre-created in the admin, or reflashed
+        # after the shared secret changed (its key is derived from MAC and secret)
+        return device_model.objects.filter(mac_address=mac).first()
+    return None
+
+
+def _name_taken(device):
+    others = type(device).objects.filter(name__iexact=device.name)
+    if device.pk and not device._state.adding:
+        others = others.exclude(pk=device.pk)
+    return others.exists()
+
+
+def _register(device_model, params, mac, remote_addr, new_device_fields=None):
+    device = _find(device_model, params, mac)
+    is_new = device is None
+    tags = parse_tags(params.get("tags") or "")
+    if is_new and not app_settings.REGISTRATION_SELF_CREATION:
+        raise RegistrationError("Device not found in the system, please create it first.", 404)
+    if is_new:
+        device = device_model(name=params["name"], mac_address=mac, **(new_device_fields or {}))
+        if app_settings.CONSISTENT_REGISTRATION and params.get("key"):
+            device.key = params["key"]
+    else:
+        posted_name = params["name"]
+        if posted_name != device.name and not _same_mac(posted_name, device.mac_address):
+            device.name = posted_name
+        if (
+            app_settings.CONSISTENT_REGISTRATION
+            and params.get("key")
+            and params["key"] != device.key
+            and not device_model.objects.filter(key=params["key"]).exists()
+        ):
+            device.key = params["key"]
+    for field in UPDATABLE_FIELDS:
+        value = (params.get(field) or "").strip()
+        if value:
+            setattr(device, field, value)
+    if params.get("hardware_id"):
+        device.hardware_id = params["hardware_id"].strip()
+    if remote_addr:
+        device.last_ip = remote_addr
+    if params.get("management_ip"):
+        device.management_ip = params["management_ip"].strip()
+    if device.name != device.loaded_value("name") and _name_taken(device):
+        # another device has this hostname: a new device is named after its MAC,
+        # an existing one keeps its name
+        device.name = device.loaded_value("name") or mac
+    try:
+        device.full_clean(validate_unique=True)
+    except ValidationError as error:
+        raise RegistrationError(_messages(error), 400) from None
+    if is_new:
+        with managed():
+            device.save()
+        device.mark_saved()
+    else:
+        device.save()  # the model receiver sends the signals of a rename
+    config = get_config(device)
+    template_model = get_model("template")
+    tagged = []
+    if tags:
+        candidates = template_model.objects.filter(backend=params["backend"])
+        tagged = [t for t in candidates if set(t.tags or []) & set(tags)]
+    if config is None:
+        configs.create_for_device(device, params["backend"], tagged)
+    elif tagged:
+        configs.add_templates(config, tagged)
+    return Registered(device, is_new)

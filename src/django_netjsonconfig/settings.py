@@ -1,0 +1,102 @@
+"""Application settings, read lazily.
+
+Every setting is ``NETJSONCONFIG_<NAME>`` in the Django settings; this module
+exposes it as ``app_settings.<NAME>`` with the documented default. Values are
+read from ``django.conf.settings`` at every access, so ``override_settings``
+works in tests and nothing is frozen at import time. Derived values (imported
+backend classes) are cached and dropped when a setting changes.
+"""
+
+from django.conf import settings as django_settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+PREFIX = "NETJSONCONFIG_"
+
+_UNSET = object()
+
+DEFAULTS = {
+    "BACKENDS": (
+        ("netjsonconfig.OpenWrt", "OpenWRT"),
+        ("netjsonconfig.OpenWisp", "OpenWISP Firmware 1.x"),
+    ),
+    "VPN_BACKENDS": (
+        ("django_netjsonconfig.vpn_backends.OpenVpn", "OpenVPN"),
+        ("django_netjsonconfig.vpn_backends.WireGuard", "WireGuard"),
+        ("django_netjsonconfig.vpn_backends.VxlanWireguard", "VXLAN over WireGuard"),
+    ),
+    # None means "the first of BACKENDS"; an explicit None in the Django
+    # settings forces the user to choose (see ``default_backend``).
+    "DEFAULT_BACKEND": _UNSET,
+    "DEFAULT_VPN_BACKEND": _UNSET,
+    "REGISTRATION_ENABLED": True,
+    "CONSISTENT_REGISTRATION": True,
+    "REGISTRATION_SELF_CREATION": True,
+    "SHARED_SECRET": "",
+    "CONTEXT": {},
+    "DEFAULT_AUTO_CERT": True,
+    "CERT_PATH": "/etc/x509",
+    "COMMON_NAME_FORMAT": "{mac_address}-{name}",
+    "MANAGEMENT_IP_DEVICE_LIST": True,
+    "BACKEND_DEVICE_LIST": True,
+    "HARDWARE_ID_ENABLED": False,
+    "HARDWARE_ID_AS_NAME": True,
+    "SHARED_MANAGEMENT_IP_ADDRESS_SPACE": True,
+    # largest request body a device endpoint accepts, in bytes
+    "MAX_DEVICE_REQUEST_SIZE": 64 * 1024,
+    "USER_COMMANDS": (),
+}
+
+
+class AppSettings:
+    """Attribute access to ``NETJSONCONFIG_*`` settings with defaults."""
+
+    def __init__(self, defaults):
+        self._defaults = defaults
+        self._cache = {}
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name not in self._defaults:
+            raise AttributeError(f"unknown netjsonconfig setting: {name}")
+        value = getattr(django_settings, PREFIX + name, self._defaults[name])
+        if name == "DEFAULT_BACKEND" and value is _UNSET:
+            value = self.BACKENDS[0][0] if self.BACKENDS else None
+        elif name == "DEFAULT_VPN_BACKEND" and value is _UNSET:
+            value = self.VPN_BACKENDS[0][0] if self.VPN_BACKENDS else None
+        return value
+
+    def cached(self, key, factory):
+        """Memoize a value derived from settings until the next setting change."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = factory()
+            return value
+
+    def reload(self):
+        self._cache.clear()
+
+    # --- derived values -------------------------------------------------
+    def backend_choices(self):
+        return tuple((path, label) for path, label in self.BACKENDS)
+
+    def vpn_backend_choices(self):
+        return tuple((path, label) for path, label in self.VPN_BACKENDS)
+
+    def backend_class(self, path):
+        """The class of a configured backend; ``KeyError`` for one not configured."""
+        allowed = dict(self.BACKENDS)
+        allowed.update(dict(self.VPN_BACKENDS))
+        if path not in allowed:
+            raise KeyError(path)
+        return self.cached(("backend", path), lambda: import_string(path))
+
+
+app_settings = AppSettings(DEFAULTS)
+
+
+@receiver(setting_changed)
+def _reload_app_settings(*, setting, **kwargs):
+    if setting.startswith(PREFIX) or setting in ("DEBUG",):
+        app_settings.reload()

@@ -1,0 +1,10 @@
+"""Common URLs (namespace ``netjsonconfig``), used by the admin."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "netjsonconfig"
+urlpatterns = [
+    path("netjsonconfig/schema.json", views.schema, name="schema"),
+]

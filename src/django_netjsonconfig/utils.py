@@ -1,0 +1,44 @@
+"""The seed's one utility: the controller URL patterns for a views module."""
+
+from django.urls import path, re_path
+
+ENDPOINTS = (
+    # (view attribute, url segment, takes the device id)
+    ("checksum", "checksum", True),
+    ("download_config", "download-config", True),
+    ("update_info", "update-info", True),
+    ("report_status", "report-status", True),
+    ("register", "register", False),
+)
+
+
+def get_controller_urls(views_module):
+    """URL patterns for the device protocol, served from ``views_module``.
+
+    Each endpoint answers at ``controller/<segment>/`` (the agent's historic
+    paths) and at ``controller/device/<segment>/``. The device id is a UUID
+    with or without dashes; anything else reaches the view, which answers 404
+    with a message. A module without ``update_info`` gets the generic one.
+    """
+    urls = []
+    for attribute, segment, with_id in ENDPOINTS:
+        view = getattr(views_module, attribute, None)
+        if view is None and attribute == "update_info":
+            view = _default_update_info(views_module)
+        if view is None:
+            continue
+        for prefix, suffix in (("controller/", ""), ("controller/device/", "device_")):
+            name = f"{suffix}{attribute}"
+            if with_id:
+                urls.append(re_path(rf"^{prefix}{segment}/(?P<pk>[^/]+)/$", view, name=name))
+            else:
+                urls.append(path(f"{prefix}{segment}/", view, name=name))
+    return urls
+
+
+def _default_update_info(views_module):
+    from .controller.generics import BaseUpdateInfoView
+
+    register = getattr(views_module, "register", None)
+    model = getattr(getattr(register, "view_class", None), "model", None)
+    return BaseUpdateInfoView.as_view(model=model)

@@ -1,0 +1,30 @@
+import os
+
+import pytest
+from django.test import Client
+
+from django_netjsonconfig.settings import app_settings
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        for item in items:
+            item.user_properties.append(("require_services", True))
+
+
+@pytest.fixture(autouse=True)
+def _reset_app_settings():
+    app_settings.reload()
+    yield
+    app_settings.reload()
+
+
+@pytest.fixture
+def device_client():
+    """A client that looks like a device on a private network."""
+    return Client(REMOTE_ADDR="192.168.1.10")
+
+
+@pytest.fixture
+def secret(settings):
+    return settings.NETJSONCONFIG_SHARED_SECRET

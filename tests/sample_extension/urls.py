@@ -1,0 +1,8 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("tests.sample_extension.controller.urls", namespace="controller")),
+    path("", include("django_netjsonconfig.urls", namespace="netjsonconfig")),
+]
