@@ -18,6 +18,11 @@ def _with_organization(model_class, kwargs):
     return kwargs
 
 
+def extra_fields(model_class, **kwargs):
+    """``kwargs`` plus what the sample extension's models require (an organization)."""
+    return _with_organization(model_class, kwargs)
+
+
 class BaseFactory(DjangoModelFactory):
     class Meta:
         abstract = True

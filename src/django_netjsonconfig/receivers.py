@@ -7,9 +7,13 @@ service runs a multi-step workflow (``services.batch.managed``) they stand
 aside; the service does the work once at the end.
 """
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
+from . import signals
 from .services import configs, devices, groups, templates
 from .services.batch import is_managed
 
@@ -120,4 +124,21 @@ def group_templates_changed(sender, instance, action, reverse, **kwargs):
     if old is None:
         return
     del instance._templates_before
-    groups.templates_changed(instance, old, list(instance.templates.all()))
+    new = list(instance.templates.all())
+    if action == "post_clear":
+        # sortedm2m's set() is a clear then an add: the add reports the whole change;
+        # a clear that no add follows is reported when the transaction commits
+        groups.templates_changed(instance, old, new, signal=False)
+        instance._templates_cleared_from = old
+        transaction.on_commit(partial(_report_clear, instance, old))
+        return
+    reported_old = instance.__dict__.pop("_templates_cleared_from", None)
+    groups.templates_changed(instance, old, new, reported_old=reported_old)
+
+
+def _report_clear(group, old):
+    if group.__dict__.get("_templates_cleared_from") is old:
+        del group._templates_cleared_from
+        signals.group_templates_changed.send(
+            sender=type(group), instance=group, templates=[], old_templates=list(old)
+        )

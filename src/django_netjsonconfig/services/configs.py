@@ -175,6 +175,8 @@ def save(config, templates=None, *, created=None, old_backend=None):
     changed and ``config_modified`` when the rendered output changed.
     """
     created = config._state.adding if created is None else created
+    if old_backend is None and not created:
+        old_backend = config.loaded_value("backend")
     with managed():
         if not created and templates is not None:
             check_required_kept(config, templates)

@@ -110,7 +110,16 @@ def update_addresses(device, last_ip, management_ip, *, cleanup):
         if cleanup:
             others = device_model.objects.exclude(pk=device.pk)
             if device.management_ip and "management_ip" in updates:
-                others.filter(management_ip=device.management_ip).update(management_ip=None)
+                holders = list(others.filter(management_ip=device.management_ip))
+                others.filter(pk__in=[h.pk for h in holders]).update(management_ip=None)
+                for holder in holders:
+                    _send(
+                        signals.management_ip_changed,
+                        device_model,
+                        instance=holder,
+                        management_ip=None,
+                        old_management_ip=device.management_ip,
+                    )
             if device.last_ip and "last_ip" in updates and _is_private(device.last_ip):
                 others.filter(last_ip=device.last_ip).update(last_ip=None)
         if "management_ip" in updates:
@@ -123,3 +132,17 @@ def update_addresses(device, last_ip, management_ip, *, cleanup):
             )
     device.mark_saved()
     return True
+
+
+def templates_for_group_change(templates, old_group, new_group, backend):
+    """``templates`` as they become when a device of ``backend`` moves between groups.
+
+    The same rule as :func:`replace_group_templates`, on a list (e.g. the
+    templates an admin form submits while it changes the device's group): the
+    old group's templates go (unless required or also in the new group), the
+    new group's templates of ``backend`` are added at the end.
+    """
+    old = list(old_group.templates.all()) if old_group is not None else []
+    new = [t for t in (new_group.templates.all() if new_group else []) if t.backend == backend]
+    keep = [t for t in templates if t not in old or t.required or t in new]
+    return keep + [t for t in new if t not in keep]

@@ -21,13 +21,22 @@ def after_save(group, created):
             configs.refresh(config, "config_changed")
 
 
-def templates_changed(group, old_templates, new_templates):
-    """Apply a change of the group's templates to its devices and send the signal."""
-    if [t.pk for t in old_templates] == [t.pk for t in new_templates]:
-        return
-    for config in group_configs(group).iterator(chunk_size=500):
-        wanted = [t for t in new_templates if t.backend == config.backend]
-        devices.replace_group_templates(config, old_templates, wanted)
+def templates_changed(group, old_templates, new_templates, *, reported_old=None, signal=True):
+    """Apply a change of the group's templates to its devices and send the signal.
+
+    ``reported_old`` is the ``old_templates`` of the signal when it differs from
+    the list the devices have now (after the clear of sortedm2m's ``set()``).
+    """
+    reported_old = old_templates if reported_old is None else reported_old
+    if [t.pk for t in old_templates] != [t.pk for t in new_templates]:
+        for config in group_configs(group).iterator(chunk_size=500):
+            wanted = [t for t in new_templates if t.backend == config.backend]
+            devices.replace_group_templates(config, old_templates, wanted)
+    if signal and [t.pk for t in reported_old] != [t.pk for t in new_templates]:
+        send_templates_changed(group, reported_old, new_templates)
+
+
+def send_templates_changed(group, old_templates, new_templates):
     transaction.on_commit(
         partial(
             signals.group_templates_changed.send,
