@@ -83,7 +83,7 @@ lint: venv
 
 # the suites that also run against the sample extension app and on PostgreSQL
 EXTENSION_TESTS = $(wildcard tests/test_controller_*.py tests/test_signal_*.py \
-	tests/test_agent_sequence.py tests/test_extension_*.py)
+	tests/test_agent_sequence.py tests/test_admin_*.py tests/test_extension_*.py)
 POSTGRES_TESTS = $(wildcard tests/test_controller_*.py tests/test_signal_*.py \
 	tests/test_agent_sequence.py tests/test_config_*.py)
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/netjsonconfig_tests

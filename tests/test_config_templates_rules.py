@@ -134,3 +134,12 @@ def test_a_config_is_unique_per_device():
     duplicate = get_model("config")(device=config.device, backend=config.backend)
     with pytest.raises(ValidationError):
         duplicate.validate_unique()
+
+
+def test_the_backend_can_change_while_the_old_one_has_a_required_template():
+    required = TemplateFactory(required=True)
+    config = make_config()
+    assert list(config.templates.all()) == [required]
+    config.backend = OPENWISP
+    configs.save(config, templates=[])
+    assert list(config.templates.all()) == []

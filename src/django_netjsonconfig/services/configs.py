@@ -101,7 +101,9 @@ def default_templates(backend, group=None):
 
 def check_required_kept(config, new_templates):
     """Refuse a template list that drops one of the config's required templates."""
-    required = {t.pk for t in get_model("template").objects.filter(required=True)}
+    required = {
+        t.pk for t in get_model("template").objects.filter(required=True, backend=config.backend)
+    }
     kept = {t.pk for t in new_templates}
     current = {t.pk for t in ordered_templates(config)}
     missing = (current & required) - kept

@@ -1,6 +1,7 @@
 """Templates: what a change of a template does to the configs that use it."""
 
 from ..apps import get_model
+from ..settings import app_settings
 from . import configs
 from .batch import managed
 
@@ -61,7 +62,7 @@ def validate_standalone(template):
 
     from .rendering import RenderError, Source, render_archive
 
-    context = dict(template.default_values or {})
+    context = sample_context(template)
     try:
         render_archive(template.backend, [Source("template", template.config or {})], context)
     except RenderError as exc:
@@ -76,10 +77,10 @@ def validate_standalone(template):
         .order_by("-required", "name")
     )
     together = others + [template]
-    merged_defaults = {}
+    merged_defaults = _sample_predefined()
+    merged_defaults.update(app_settings.CONTEXT or {})
     for t in together:
         merged_defaults.update(t.default_values or {})
-    merged_defaults.update(_sample_predefined())
     sources = [Source(f'template "{t.name}"', t.config or {}) for t in together]
     try:
         render_archive(template.backend, sources, merged_defaults)
@@ -106,3 +107,29 @@ def _sample_predefined():
 def managed_save(template):
     with managed():
         template.save()
+
+
+def sample_context(template):
+    """Variables a template is previewed with: sample predefined ones, then its defaults."""
+    context = _sample_predefined()
+    context.update(app_settings.CONTEXT or {})
+    context.update(template.default_values or {})
+    return context
+
+
+def preview(template):
+    """The native configuration text of ``template`` alone (raises RenderError)."""
+    from .rendering import Source, render_text
+
+    return render_text(
+        template.backend, [Source("template", template.config or {})], sample_context(template)
+    )
+
+
+def render(template):
+    """The archive of ``template`` alone, as :func:`preview` shows it (raises RenderError)."""
+    from .rendering import Source, render_archive
+
+    return render_archive(
+        template.backend, [Source("template", template.config or {})], sample_context(template)
+    )

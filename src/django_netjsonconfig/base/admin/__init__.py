@@ -1,0 +1,35 @@
+"""Admin classes and forms, reusable by an app that extends django-netjsonconfig.
+
+Register them for your own models (see ``docs/extending.md``)::
+
+    class ConfigForm(AbstractConfigForm):
+        class Meta(AbstractConfigForm.Meta):
+            model = Config
+
+    class ConfigAdmin(AbstractConfigAdmin):
+        form = ConfigForm
+
+Nothing here imports a concrete model: the models come from the admin's
+``model`` and the forms' ``Meta.model``.
+"""
+
+from .device import AbstractConfigAdmin, AbstractDeviceAdmin, ConfigInline
+from .fields import JSONObjectField, TagsField, TemplatesField, TemplatesWidget
+from .forms import AbstractConfigForm, BaseForm
+from .mixins import PreviewDownloadMixin
+from .template import AbstractDeviceGroupAdmin, AbstractTemplateAdmin
+
+__all__ = [
+    "AbstractConfigAdmin",
+    "AbstractConfigForm",
+    "AbstractDeviceAdmin",
+    "AbstractDeviceGroupAdmin",
+    "AbstractTemplateAdmin",
+    "BaseForm",
+    "ConfigInline",
+    "JSONObjectField",
+    "PreviewDownloadMixin",
+    "TagsField",
+    "TemplatesField",
+    "TemplatesWidget",
+]

@@ -1,0 +1,235 @@
+"""Admin of devices and their configurations."""
+
+import json
+
+from django.contrib import admin
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ...services import configs
+from ...services import context as context_service
+from ...services.devices import get_config
+from ...services.rendering import RenderError
+from ...settings import app_settings
+from .forms import AbstractConfigForm, BaseForm, inherited_field_names
+from .mixins import PreviewDownloadMixin, SortedTemplatesMixin, ordered_fields
+
+CONFIG_FIELDS = ("device", "backend", "templates", "config", "context")
+CONFIG_READONLY = ("status", "error_reason", "checksum")
+
+
+class AdminMedia:
+    css = {"all": ("django_netjsonconfig/css/admin.css",)}
+
+
+def describe_source(source):
+    """``"group:lan"`` -> ``'group "lan"'``, ``"global"`` -> a readable label."""
+    kind, _sep, name = source.partition(":")
+    if kind == "template":
+        return gettext('template "%(name)s"') % {"name": name}
+    if kind == "group":
+        return gettext('group "%(name)s"') % {"name": name}
+    labels = {
+        "global": gettext("global variables (NETJSONCONFIG_CONTEXT)"),
+        "predefined": gettext("predefined"),
+        "device": gettext("device variables"),
+    }
+    return labels.get(kind, source)
+
+
+def variables_html(config):
+    """The variables of a saved config, their values and sources; unresolved ones flagged."""
+    variables = context_service.explain(configs.variable_layers(config))
+    unresolved = ()
+    try:
+        configs.preview(config)
+    except RenderError as exc:
+        unresolved = exc.variables
+    rows = [
+        {
+            "name": v.name,
+            "value": v.value if isinstance(v.value, str) else json.dumps(v.value),
+            "source": describe_source(v.source),
+            "overridden": ", ".join(describe_source(s) for s in v.overridden),
+        }
+        for v in variables
+    ]
+    return render_to_string(
+        "admin/django_netjsonconfig/variables.html", {"rows": rows, "unresolved": unresolved}
+    )
+
+
+class ConfigDisplayMixin(SortedTemplatesMixin):
+    def get_exclude(self, request, obj=None):
+        # the fields a config takes from its device are not shown (AbstractConfigForm)
+        exclude = list(super().get_exclude(request, obj) or self.form._meta.exclude or [])
+        return exclude + [f for f in inherited_field_names(self.model) if f not in exclude]
+
+    @admin.display(description=_("variables in effect"))
+    def variables(self, obj):
+        if obj is None or obj.pk is None or obj._state.adding:
+            return gettext("Shown once the configuration is saved.")
+        return variables_html(obj)
+
+
+class AbstractConfigAdmin(PreviewDownloadMixin, ConfigDisplayMixin, admin.ModelAdmin):
+    """Configs, each of one device; saved through ``services.configs.save``."""
+
+    form = AbstractConfigForm
+    list_display = ("device", "backend", "status", "created")
+    list_filter = ("status", "backend")
+    list_select_related = ("device",)
+    search_fields = (
+        "device__name",
+        "device__mac_address",
+        "device__last_ip",
+        "device__management_ip",
+    )
+    readonly_fields = (*CONFIG_READONLY, "variables")
+    Media = AdminMedia
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return ("device", *fields) if obj is not None else fields
+
+    def get_fields(self, request, obj=None):
+        return ordered_fields(super().get_fields(request, obj), CONFIG_FIELDS)
+
+    def save_model(self, request, obj, form, change):
+        form.save_through_services()
+
+    def save_related(self, request, form, formsets, change):
+        # the templates were set by the service; only other relations remain
+        form.save_m2m()
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def get_preview_form(self, request, obj):
+        form_class = self.get_form(request, obj, change=obj is not None)
+        return form_class(request.POST, request.FILES, instance=obj)
+
+    def get_download(self, request, obj):
+        return str(obj.device), configs.render(obj).archive
+
+
+class ConfigInline(ConfigDisplayMixin, admin.StackedInline):
+    """The configuration of a device, on the device's page.
+
+    Its ``model`` is found from the device model when left unset.
+    """
+
+    model = None
+    form = AbstractConfigForm
+    extra = 1
+    max_num = 1
+    can_delete = False
+    readonly_fields = (*CONFIG_READONLY, "variables")
+    verbose_name = _("configuration")
+    verbose_name_plural = _("configuration")
+
+    def get_fields(self, request, obj=None):
+        return ordered_fields(super().get_fields(request, obj), CONFIG_FIELDS)
+
+
+class AbstractDeviceAdmin(PreviewDownloadMixin, admin.ModelAdmin):
+    """Devices with their configuration inline; saves go through the services
+    (the device's save is followed by the receivers, the config by
+    ``services.configs.save``)."""
+
+    form = BaseForm
+    inlines = [ConfigInline]
+    list_display = (
+        "name",
+        "mac_address",
+        "status",
+        "backend",
+        "group",
+        "model",
+        "os",
+        "ip",
+        "created",
+    )
+    list_filter = ("config__status", "config__backend", "group", "model", "os")
+    list_select_related = ("config", "group")
+    search_fields = ("name", "mac_address", "last_ip", "management_ip")
+    readonly_fields = ("last_ip", "management_ip", "created", "modified")
+    device_fields = (
+        "name",
+        "mac_address",
+        "key",
+        "hardware_id",
+        "group",
+        "model",
+        "os",
+        "system",
+        "notes",
+    )
+    Media = AdminMedia
+
+    def __init__(self, model, admin_site):
+        config_model = model._meta.get_field("config").related_model
+        self.inlines = [
+            inline if inline.model else type(inline.__name__, (inline,), {"model": config_model})
+            for inline in self.inlines
+        ]
+        super().__init__(model, admin_site)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return ("key", *fields) if obj is not None else fields
+
+    def get_fields(self, request, obj=None):
+        return ordered_fields(super().get_fields(request, obj), self.device_fields, obj)
+
+    def get_list_display(self, request):
+        fields = list(super().get_list_display(request))
+        if not app_settings.BACKEND_DEVICE_LIST and "backend" in fields:
+            fields.remove("backend")
+        if app_settings.HARDWARE_ID_ENABLED and "hardware_id" not in fields:
+            fields.insert(fields.index("name") + 1 if "name" in fields else 0, "hardware_id")
+        return fields
+
+    def get_search_fields(self, request):
+        fields = tuple(super().get_search_fields(request))
+        return (*fields, "hardware_id") if app_settings.HARDWARE_ID_ENABLED else fields
+
+    @admin.display(description=_("status"), ordering="config__status")
+    def status(self, obj):
+        config = get_config(obj)
+        return config.get_status_display() if config else "-"
+
+    @admin.display(description=_("backend"), ordering="config__backend")
+    def backend(self, obj):
+        config = get_config(obj)
+        return config.get_backend_display() if config else "-"
+
+    @admin.display(description=_("IP address"))
+    def ip(self, obj):
+        if app_settings.MANAGEMENT_IP_DEVICE_LIST and obj.management_ip:
+            return obj.management_ip
+        return obj.last_ip
+
+    # --- preview and download ------------------------------------------------------------
+    def get_preview_form(self, request, obj):
+        """The config form of the posted change form, bound to the device as edited."""
+        form = self.get_form(request, obj, change=obj is not None)(
+            request.POST, request.FILES, instance=obj
+        )
+        form.is_valid()  # the config is previewed even if a device field is invalid
+        device = form.instance
+        config_model = self.model._meta.get_field("config").related_model
+        for formset_class, inline in self.get_formsets_with_inlines(request, obj):
+            if formset_class.model is not config_model:
+                continue
+            prefix = formset_class.get_default_prefix()
+            formset = formset_class(**self.get_formset_kwargs(request, device, inline, prefix))
+            return formset.forms[0] if formset.forms else None
+        return None
+
+    def get_download(self, request, obj):
+        config = get_config(obj)
+        if config is None:
+            raise Http404(gettext("This device has no configuration."))
+        return obj.name, configs.render(config).archive

@@ -1,0 +1,206 @@
+"""Model forms of the admin; validation goes through the services."""
+
+import copy
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
+
+from ...services import configs
+from ...services import templates as templates_service
+from ...services.devices import templates_for_group_change
+from ..config import AbstractConfig
+from ..template import AbstractTemplate
+from .fields import JSONObjectField, TagsField, TemplatesField
+
+FIELD_CLASSES = {
+    "config": JSONObjectField,
+    "context": JSONObjectField,
+    "default_values": JSONObjectField,
+    "meta_data": JSONObjectField,
+    "tags": TagsField,
+    "templates": TemplatesField,
+}
+
+
+def inherited_field_names(config_model):
+    """Fields a config takes from its device: those both models have that are not ours
+    (an extending app's ``organization``), as ``services.configs.inherited_fields`` says.
+    The config forms do not show them; they copy them from the device."""
+    ours = {f.name for f in AbstractConfig._meta.get_fields()} | {"templates", "vpn", "id"}
+    device_model = config_model._meta.get_field("device").related_model
+    device_fields = {f.name for f in device_model._meta.concrete_fields}
+    return [
+        f.name
+        for f in config_model._meta.concrete_fields
+        if f.name not in ours and f.name in device_fields
+    ]
+
+
+class BaseForm(forms.ModelForm):
+    """JSON objects as pretty textareas, tags as text, templates ordered by drag and drop.
+
+    Subclass it with ``class Meta(BaseForm.Meta): model = YourModel``. A
+    template form also checks, through ``services.templates.validate_standalone``,
+    that the template renders on its own (and with the other default templates).
+    """
+
+    class Meta:
+        # generic over the models (the seed's ``class Meta(BaseForm.Meta): model = ...``)
+        exclude = []  # noqa: DJ006
+        field_classes = FIELD_CLASSES
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self._errors:
+            return
+        try:
+            self.validate_instance(self.instance)
+        except ValidationError as exc:
+            self.add_service_error(exc)
+
+    def validate_instance(self, instance):
+        """Checks of the services, on the instance built from the form's data."""
+        if isinstance(instance, AbstractTemplate):
+            templates_service.validate_standalone(instance)
+
+    def preview(self):
+        """The native configuration of the (valid) form's instance, as text."""
+        if isinstance(self.instance, AbstractTemplate):
+            return templates_service.preview(self.instance)
+        raise NotImplementedError(f"no preview for {type(self.instance).__name__}")
+
+    def add_service_error(self, exc):
+        """Show ``exc`` next to its fields; errors of fields not in the form go on top."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for field, errors in exc.error_dict.items():
+            self.add_error(field if field in self.fields else NON_FIELD_ERRORS, errors)
+
+
+class AbstractConfigForm(BaseForm):
+    """A device's configuration: backend, ordered templates, NetJSON and variables.
+
+    A new config starts with the default and required templates of its backend
+    selected. ``clean()`` refuses dropping a required template and anything that
+    cannot render, naming the field, the template and the path; the templates
+    to save (after a change of the device's group in the same form) are kept in
+    ``templates_to_save``. ``save()`` goes through ``services.configs.save``.
+    """
+
+    class Meta(BaseForm.Meta):
+        # backend, templates, config, context (and device in the config admin); an
+        # extending app's own fields (e.g. organization) are included too
+        exclude = ["status", "error_reason"]  # noqa: DJ006
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.templates_to_save = None
+        self.effective_templates = None
+        if self.instance._state.adding and "templates" in self.fields:
+            backend = self.initial.get("backend") or self.instance.backend
+            if backend and not self.initial.get("templates"):
+                self.initial["templates"] = [t.pk for t in configs.default_templates(backend)]
+
+    def has_changed(self):
+        # a new config is always saved: the defaults it shows are a choice too
+        return self.instance._state.adding or super().has_changed()
+
+    def get_device(self):
+        device = self.cleaned_data.get("device")
+        if device is None and self.instance.device_id:
+            device = self.instance.device
+        return device
+
+    def candidate(self, device):
+        """An unsaved copy of the instance with the cleaned values."""
+        config = copy.copy(self.instance)
+        for name in ("backend", "config", "context"):
+            if name in self.cleaned_data:
+                setattr(config, name, self.cleaned_data[name])
+        config.device = device
+        return config
+
+    def clean(self):
+        cleaned = super().clean()
+        needed = ("backend", "templates", "config", "context")
+        if any(name in self.fields and name not in cleaned for name in needed):
+            return cleaned  # a field is invalid: its own error says why
+        device = self.get_device()
+        if device is None:
+            return cleaned
+        self._inherit_from(device)
+        config = self.candidate(device)
+        if "templates" in cleaned:
+            chosen = list(cleaned["templates"])
+        else:
+            chosen = configs.ordered_templates(self.instance)
+        if self.instance._state.adding:
+            self.templates_to_save = chosen
+            self.effective_templates = configs.initial_templates(config, chosen)
+        else:
+            templates = self._after_group_change(device, chosen, config.backend)
+            if config.backend != self.instance.backend:
+                # the new backend's required and group templates come with it
+                templates = configs.initial_templates(config, templates)
+            self.templates_to_save = self.effective_templates = templates
+        try:
+            if not self.instance._state.adding:
+                configs.check_required_kept(self.instance, self.templates_to_save)
+            configs.validate(config, self.effective_templates, device=device, group=device.group)
+        except ValidationError as exc:
+            self.add_service_error(exc)
+        return cleaned
+
+    def _inherit_from(self, device):
+        for name in inherited_field_names(type(self.instance)):
+            if name not in self.fields:
+                try:
+                    setattr(self.instance, name, getattr(device, name))
+                except ObjectDoesNotExist:
+                    pass  # the device's own form reports it
+
+    @staticmethod
+    def _after_group_change(device, templates, backend):
+        """The templates once a group change made in the same form is applied."""
+        old_group_id = device.loaded_value("group_id")
+        if device._state.adding or old_group_id == device.group_id:
+            return templates
+        group_model = type(device)._meta.get_field("group").related_model
+        old_group = group_model.objects.filter(pk=old_group_id).first() if old_group_id else None
+        return templates_for_group_change(templates, old_group, device.group, backend)
+
+    def save(self, commit=True):
+        config = super().save(commit=False)
+        self.save_m2m = self._save_other_m2m
+        if commit:
+            self.save_through_services()
+        return config
+
+    def save_through_services(self):
+        """Save the config and its templates with ``services.configs.save``."""
+        config = self.instance
+        created = config._state.adding
+        if not created:
+            # what the form did not edit may have changed since it was loaded (a status
+            # reported by the device, a render after the device's own save): keep it
+            config.refresh_from_db(fields=["status", "error_reason", "checksum_db"])
+        templates = self.templates_to_save
+        if templates is None and "templates" in self.cleaned_data:
+            templates = list(self.cleaned_data["templates"])
+        old_backend = None if created else config.loaded_value("backend")
+        configs.save(config, templates, created=created, old_backend=old_backend)
+        self._save_other_m2m()
+        return config
+
+    def _save_other_m2m(self):
+        opts = self.instance._meta
+        for field in opts.many_to_many:
+            if field.name != "templates" and field.name in self.cleaned_data:
+                field.save_form_data(self.instance, self.cleaned_data[field.name])
+
+    def preview(self):
+        """The native configuration of the (valid) form's data, saved or not."""
+        device = self.get_device()
+        config = self.candidate(device)
+        return configs.preview(config, self.effective_templates, device=device, group=device.group)

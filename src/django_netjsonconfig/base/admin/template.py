@@ -1,0 +1,74 @@
+"""Admin of templates and device groups."""
+
+from django.contrib import admin
+
+from ...services import groups
+from ...services import templates as templates_service
+from ...services.batch import managed
+from .device import AdminMedia
+from .forms import BaseForm
+from .mixins import PreviewDownloadMixin, SortedTemplatesMixin, ordered_fields
+
+TEMPLATE_FIELDS = (
+    "name",
+    "type",
+    "backend",
+    "default",
+    "required",
+    "tags",
+    "default_values",
+    "config",
+    "notes",
+)
+
+
+class AbstractTemplateAdmin(PreviewDownloadMixin, admin.ModelAdmin):
+    """Templates; the form refuses one that cannot render on its own, or, for a
+    default or required one, together with the other default templates."""
+
+    form = BaseForm
+    list_display = ("name", "backend", "type", "default", "required", "created")
+    list_filter = ("backend", "type", "default", "required")
+    search_fields = ("name",)
+    readonly_fields = ("created", "modified")
+    Media = AdminMedia
+
+    def get_fields(self, request, obj=None):
+        return ordered_fields(super().get_fields(request, obj), TEMPLATE_FIELDS, obj)
+
+    def get_preview_form(self, request, obj):
+        form_class = self.get_form(request, obj, change=obj is not None)
+        return form_class(request.POST, request.FILES, instance=obj)
+
+    def get_download(self, request, obj):
+        return obj.name, templates_service.render(obj).archive
+
+
+class AbstractDeviceGroupAdmin(SortedTemplatesMixin, admin.ModelAdmin):
+    """Device groups; a change of their templates reaches the devices through
+    ``services.groups.templates_changed``."""
+
+    form = BaseForm
+    list_display = ("name", "description", "created")
+    search_fields = ("name", "description")
+    readonly_fields = ("created", "modified")
+    Media = AdminMedia
+
+    def get_fields(self, request, obj=None):
+        preferred = ("name", "description", "templates", "context", "meta_data")
+        return ordered_fields(super().get_fields(request, obj), preferred, obj)
+
+    def save_model(self, request, obj, form, change):
+        # the templates as they were, before anything of this request is saved
+        form.old_templates = list(obj.templates.all()) if change else []
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        group = form.instance
+        with managed():
+            form.save_m2m()
+        if "templates" in form.cleaned_data:
+            new_templates = list(group.templates.all())
+            groups.templates_changed(group, getattr(form, "old_templates", []), new_templates)
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
