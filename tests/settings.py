@@ -70,3 +70,4 @@ STATIC_URL = "/static/"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 NETJSONCONFIG_SHARED_SECRET = "t3st-shared-secret"
+NETJSONCONFIG_FANOUT = "inline"  # re-render at once: tests read the result right away

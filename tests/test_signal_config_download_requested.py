@@ -107,8 +107,9 @@ def test_a_device_without_configuration_sends_nothing(download_requested, device
 
 def test_a_configuration_that_cannot_be_rendered_sends_nothing(download_requested, device_client):
     config = make_config()
+    # changed behind the services' back, then marked for re-rendering as a fan-out does
     get_model("config").objects.filter(pk=config.pk).update(
-        config={"general": {"timezone": "{{ missing_variable }}"}}
+        config={"general": {"timezone": "{{ missing_variable }}"}}, render_pending=1
     )
     with download_requested() as sent:
         response = device_client.get(url(config.device.pk), {"key": config.device.key})

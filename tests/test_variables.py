@@ -1,6 +1,7 @@
 """Variable precedence, lowest first: template defaults (in order) < NETJSONCONFIG_CONTEXT
 < group variables < predefined < device variables."""
 
+import hashlib
 import io
 import tarfile
 
@@ -100,11 +101,14 @@ def test_the_hostname_is_the_device_name_unless_the_config_sets_one():
     assert "option hostname 'chosen'" in system_file(config)
 
 
-def test_changing_the_global_context_is_picked_up_at_download(settings, device_client):
+def test_changing_the_global_context_reaches_the_devices(settings, device_client):
     config = make_config(templates=[timezone_template(default_values={"tz": "Europe/Rome"})])
     device = config.device
     before = config.checksum_db
-    settings.NETJSONCONFIG_CONTEXT = {"tz": "Asia/Tokyo"}
-    device_client.get(f"/controller/download-config/{device.pk}/", {"key": device.key})
+    settings.NETJSONCONFIG_CONTEXT = {"tz": "Asia/Tokyo"}  # as after a restart with new settings
+    checksum = device_client.get(f"/controller/checksum/{device.pk}/", {"key": device.key})
+    archive = device_client.get(f"/controller/download-config/{device.pk}/", {"key": device.key})
+    assert checksum.content.decode() != before
+    assert checksum.content.decode() == hashlib.md5(archive.content).hexdigest()
     config.refresh_from_db()
-    assert config.checksum_db != before
+    assert config.status == "modified"

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from . import signals
-from .services import configs, devices, groups, templates
+from .services import configs, devices, groups, pollcache, templates
 from .services.batch import is_managed
 
 UID = "django_netjsonconfig"
@@ -24,6 +24,8 @@ def connect_model_receivers(app):
     device, config = app.device_model, app.config_model
     template, group = app.template_model, app.devicegroup_model
     post_save.connect(device_saved, sender=device, dispatch_uid=f"{UID}.device_saved")
+    post_delete.connect(device_deleted, sender=device, dispatch_uid=f"{UID}.device_deleted")
+    post_delete.connect(config_deleted, sender=config, dispatch_uid=f"{UID}.config_deleted")
     post_save.connect(config_saved, sender=config, dispatch_uid=f"{UID}.config_saved")
     post_save.connect(template_saved, sender=template, dispatch_uid=f"{UID}.template_saved")
     pre_delete.connect(template_deleting, sender=template, dispatch_uid=f"{UID}.tpl_deleting")
@@ -42,6 +44,8 @@ def connect_model_receivers(app):
 
 
 def device_saved(sender, instance, created, raw=False, **kwargs):
+    if not created:
+        pollcache.invalidate(instance.pk)  # key, name or addresses may have changed
     if raw or is_managed():
         instance.mark_saved()
         return
@@ -68,6 +72,14 @@ def config_saved(sender, instance, created, raw=False, **kwargs):
         configs.send_backend_changed(instance, old_backend)
     if changed:
         configs.refresh(instance, "config_changed")
+
+
+def device_deleted(sender, instance, **kwargs):
+    pollcache.invalidate(instance.pk)
+
+
+def config_deleted(sender, instance, **kwargs):
+    pollcache.invalidate(instance.device_id)
 
 
 def config_templates_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
@@ -97,13 +109,11 @@ def template_saved(sender, instance, created, raw=False, **kwargs):
 
 
 def template_deleting(sender, instance, **kwargs):
-    instance._config_pks = templates.config_pks_using(instance)
+    templates.before_delete(instance)
 
 
 def template_deleted(sender, instance, **kwargs):
-    pks = getattr(instance, "_config_pks", None)
-    if pks:
-        templates.after_delete(pks)
+    templates.after_delete()
 
 
 def group_saved(sender, instance, created, raw=False, **kwargs):

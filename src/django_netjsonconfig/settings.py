@@ -46,6 +46,16 @@ DEFAULTS = {
     # largest request body a device endpoint accepts, in bytes
     "MAX_DEVICE_REQUEST_SIZE": 64 * 1024,
     "USER_COMMANDS": (),
+    # Redis for cross-process invalidation of the poll cache (None: embedded mode)
+    "REDIS_URL": None,
+    # embedded mode: the file holding the shared invalidation counter (None: temp dir)
+    "GENERATION_FILE": None,
+    # devices whose poll answer a process keeps in memory
+    "POLL_CACHE_SIZE": 200_000,
+    # configs re-rendered per background task
+    "RENDER_BATCH_SIZE": 500,
+    # how fan-out re-renders run: "celery", "thread", "inline", or None (automatic)
+    "FANOUT": None,
 }
 
 
@@ -98,5 +108,8 @@ app_settings = AppSettings(DEFAULTS)
 
 @receiver(setting_changed)
 def _reload_app_settings(*, setting, **kwargs):
-    if setting.startswith(PREFIX) or setting in ("DEBUG",):
+    if setting.startswith(PREFIX) or setting in ("DEBUG", "DATABASES"):
         app_settings.reload()
+        from .services import pollcache
+
+        pollcache.reset()

@@ -65,6 +65,13 @@ class AbstractConfig(BaseConfig):
     checksum_db = models.CharField(
         _("checksum"), max_length=32, blank=True, null=True, editable=False
     )
+    archive = models.BinaryField(_("rendered archive"), null=True, editable=False)
+    # > 0: a change needs this config re-rendered (a token, bumped by every new request);
+    # the render that started from token t clears it only if it is still t
+    render_pending = models.PositiveIntegerField(default=0, db_index=True, editable=False)
+    render_action = models.CharField(max_length=32, blank=True, editable=False)
+    # the global variables and backends the stored render was made with
+    context_fingerprint = models.CharField(max_length=16, blank=True, editable=False)
 
     class Meta:
         abstract = True

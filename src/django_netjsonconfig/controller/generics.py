@@ -16,7 +16,7 @@ from django.views import View
 
 from .. import signals
 from ..apps import get_model
-from ..services import configs, devices, registration
+from ..services import configs, devices, fanout, pollcache, registration
 from ..services.rendering import RenderError
 from ..settings import app_settings
 
@@ -165,53 +165,144 @@ def _is_config_model(model):
     return any(f.name == "device" and f.one_to_one for f in model._meta.get_fields())
 
 
-class BaseChecksumView(ControllerView):
+class PollView(ControllerView):
+    """The checksum and download endpoints: answered from the poll cache.
+
+    The common case reads no database row: the device's key, checksum and
+    addresses come from the process (see ``services.pollcache``). A config
+    waiting for a re-render is rendered here and now.
+    """
+
+    cleanup_addresses = False
+    signal = None
+
+    def poll_entry(self, pk, params):
+        self.require(params, "key")
+        device_id = parse_uuid(pk)
+        cache = pollcache.get_cache()
+        entry = cache.get(device_id)
+        if entry is None:
+            entry = self.load_entry(device_id, cache)
+        if not hmac.compare_digest(entry.key.encode(), params["key"].encode()):
+            raise Refused("error: wrong key", 403)
+        if entry.config_id is None:
+            raise Refused("error: device has no configuration", 404)
+        for _attempt in range(3):
+            if entry.usable():
+                return device_id, entry
+            self.render_now(entry)
+            entry = self.load_entry(device_id, cache)
+        raise Refused("error: configuration cannot be rendered", 503)
+
+    def load_entry(self, device_id, cache):
+        generation = cache.current_generation(device_id)
+        row = (
+            self.device_model.objects.filter(pk=device_id)
+            .values_list(
+                "key",
+                "name",
+                "last_ip",
+                "management_ip",
+                "config__id",
+                "config__checksum_db",
+                "config__render_pending",
+            )
+            .first()
+        )
+        if row is None:
+            raise Refused("error: device not found", 404)
+        key, name, last_ip, management_ip, config_id, checksum, pending = row
+        entry = pollcache.Entry(
+            generation, key, name, last_ip, management_ip, config_id, checksum, bool(pending)
+        )
+        if entry.usable() and config_id is not None:
+            cache.put(device_id, entry)
+        return entry
+
+    def render_now(self, entry):
+        config = (
+            self.config_model.objects.select_related("device", "device__group")
+            .filter(pk=entry.config_id)
+            .first()
+        )
+        if config is None:
+            raise Refused("error: device has no configuration", 404)
+        configs.refresh(config, config.render_action or "config_changed")
+
+    def device_instance(self, device_id, entry):
+        """The device, with the fields the cache holds (the others load on access)."""
+        return self.device_model.from_db(
+            "default",
+            ["id", "key", "name", "last_ip", "management_ip"],
+            [device_id, entry.key, entry.name, entry.last_ip, entry.management_ip],
+        )
+
+    def record_addresses(self, request, params, device_id, entry):
+        last_ip = self.remote_addr(request)
+        management_ip = self.management_ip(params)
+        device = self.device_instance(device_id, entry)
+        if (last_ip and last_ip != entry.last_ip) or management_ip != entry.management_ip:
+            devices.update_addresses(device, last_ip, management_ip, cleanup=self.cleanup_addresses)
+        return device
+
+    def get(self, request, pk):
+        params = self.params(request)
+        fanout.catch_up_global_context()
+        device_id, entry = self.poll_entry(pk, params)
+        device = self.record_addresses(request, params, device_id, entry)
+        response = self.answer(device, entry)
+        self.send_on_commit(self.signal, type(device), instance=device, request=request)
+        return response
+
+
+class BaseChecksumView(PollView):
     """GET: the MD5 of the device's configuration archive."""
 
-    def get(self, request, pk):
-        params = self.params(request)
-        device = self.get_device(pk, params)
-        config = self.get_config(device)
-        devices.update_addresses(
-            device, self.remote_addr(request), self.management_ip(params), cleanup=True
+    cleanup_addresses = True
+    signal = signals.checksum_requested
+
+    def answer(self, device, entry):
+        return ControllerResponse(entry.checksum)
+
+
+class BaseDownloadConfigView(PollView):
+    """GET: the configuration archive (tar.gz) whose MD5 the checksum endpoint gives."""
+
+    signal = signals.config_download_requested
+
+    def answer(self, device, entry):
+        archive = self.stored_archive(entry)
+        response = ControllerResponse(archive, content_type="application/octet-stream")
+        response["Content-Disposition"] = f"attachment; filename={entry.name}.tar.gz"
+        return response
+
+    def stored_archive(self, entry):
+        row = (
+            self.config_model.objects.filter(pk=entry.config_id)
+            .values_list("archive", "checksum_db")
+            .first()
         )
-        checksum = config.checksum_db
-        if checksum is None:
-            configs.refresh(config)
-            checksum = config.checksum_db
-        if checksum is None:
-            raise Refused("error: configuration cannot be rendered", 503)
-        self.send_on_commit(
-            signals.checksum_requested, type(device), instance=device, request=request
-        )
-        return ControllerResponse(checksum)
-
-
-class BaseDownloadConfigView(ControllerView):
-    """GET: the configuration archive (tar.gz)."""
-
-    def get(self, request, pk):
-        params = self.params(request)
-        device = self.get_device(pk, params)
-        config = self.get_config(device)
-        devices.update_addresses(
-            device, self.remote_addr(request), self.management_ip(params), cleanup=False
+        if row is None:
+            raise Refused("error: device has no configuration", 404)
+        archive, checksum = row
+        if archive is not None and checksum == entry.checksum:
+            return bytes(archive)
+        # stored before archives were kept, or changed since the entry was read: render it
+        config = self.config_model.objects.select_related("device", "device__group").get(
+            pk=entry.config_id
         )
         try:
-            rendered = configs.render(config, device=device)
+            rendered = configs.render(config)
         except RenderError:
             configs.refresh(config)
             raise Refused("error: configuration cannot be rendered", 503) from None
-        if rendered.checksum != config.checksum_db:
-            # what changed (e.g. global variables) was not recorded yet: record it now,
-            # so the next checksum poll agrees with this archive
+        if rendered.checksum == config.checksum_db:
+            type(config).objects.filter(pk=config.pk, checksum_db=rendered.checksum).update(
+                archive=rendered.archive
+            )
+        else:
             configs.refresh(config)
-        self.send_on_commit(
-            signals.config_download_requested, type(device), instance=device, request=request
-        )
-        response = ControllerResponse(rendered.archive, content_type="application/octet-stream")
-        response["Content-Disposition"] = f"attachment; filename={device.name}.tar.gz"
-        return response
+        return rendered.archive
 
 
 class BaseReportStatusView(ControllerView):

@@ -1,5 +1,7 @@
 """Configs: what a device's configuration is made of, its checksum and its status."""
 
+import hashlib
+import json
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -9,7 +11,9 @@ from django.db.models import Q
 from .. import signals
 from ..apps import get_model
 from ..base.config import AbstractConfig, truncate_reason
+from ..settings import app_settings
 from . import context as context_service
+from . import pollcache
 from .batch import managed
 from .rendering import RenderError, Source, backend_class, render_archive, render_text
 
@@ -114,28 +118,64 @@ def check_required_kept(config, new_templates):
         )
 
 
+def global_fingerprint():
+    """A short hash of what every render depends on besides the config itself:
+    the global variables and the backends."""
+
+    def compute():
+        data = json.dumps(
+            [app_settings.CONTEXT, [list(b) for b in app_settings.BACKENDS]],
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha1(data.encode()).hexdigest()[:16]
+
+    return app_settings.cached("global_fingerprint", compute)
+
+
 # --- checksum and status -------------------------------------------------------------------
 def refresh(config, action="config_changed", *, signal=True):
-    """Render ``config`` and store its checksum.
+    """Render ``config`` and store its checksum and archive.
 
     The status becomes ``modified`` only when the checksum changes; then
     ``config_modified`` is sent (unless ``signal`` is False, as on creation).
     A config that cannot be rendered gets status ``error`` with the reason.
-    Returns True when the checksum changed.
+    A pending re-render (``render_pending``) is cleared only if no newer one
+    was requested meanwhile. Returns True when the stored checksum changed.
     """
+    token = config.render_pending
     previous_status = config.status
     previous_checksum = config.checksum_db
+    fingerprint = global_fingerprint()
     try:
         rendered = render(config)
     except RenderError as exc:
         reason = truncate_reason(f"configuration cannot be rendered: {exc.message}")
-        fields = {"status": "error", "error_reason": reason, "checksum_db": None}
-        _store(config, fields, previous_status)
-        return previous_checksum is not None
+        fields = {
+            "status": "error",
+            "error_reason": reason,
+            "checksum_db": None,
+            "archive": None,
+            "context_fingerprint": fingerprint,
+        }
+        if previous_checksum is None and previous_status == "error" and not token:
+            return False
+        return _store(config, fields, previous_status, token=token) and (
+            previous_checksum is not None
+        )
     if rendered.checksum == previous_checksum:
+        if token or config.context_fingerprint != fingerprint:
+            _store(config, {"context_fingerprint": fingerprint}, previous_status, token=token)
         return False
-    fields = {"checksum_db": rendered.checksum, "status": "modified", "error_reason": ""}
-    _store(config, fields, previous_status)
+    fields = {
+        "checksum_db": rendered.checksum,
+        "archive": rendered.archive,
+        "status": "modified",
+        "error_reason": "",
+        "context_fingerprint": fingerprint,
+    }
+    if not _store(config, fields, previous_status, token=token):
+        return False
     if signal:
         _send_on_commit(
             signals.config_modified,
@@ -149,12 +189,22 @@ def refresh(config, action="config_changed", *, signal=True):
     return True
 
 
-def _store(config, fields, previous_status):
+def _store(config, fields, previous_status, *, token=None):
+    """Write ``fields``; with a render ``token``, only if no newer render was requested
+    (and then clear the request). Returns False when a newer request won."""
+    queryset = type(config).objects.filter(pk=config.pk)
+    if token is not None:
+        queryset = queryset.filter(render_pending=token)
+        fields = dict(fields, render_pending=0)
+    if not queryset.update(**fields):
+        return False
     for name, value in fields.items():
         setattr(config, name, value)
-    type(config).objects.filter(pk=config.pk).update(**fields)
+    if "checksum_db" in fields or "render_pending" in fields:
+        pollcache.invalidate(config.device_id)
     if config.status != previous_status:
         _send_on_commit(signals.config_status_changed, type(config), instance=config)
+    return True
 
 
 def set_status(config, status, reason=""):

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from .. import signals
 from ..apps import get_model
-from . import configs
+from . import configs, pollcache
 from .batch import managed
 
 
@@ -131,6 +131,7 @@ def update_addresses(device, last_ip, management_ip, *, cleanup):
                 old_management_ip=old_management_ip,
             )
     device.mark_saved()
+    pollcache.invalidate(device.pk)
     return True
 
 

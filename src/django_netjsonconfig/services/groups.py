@@ -6,7 +6,7 @@ from django.db import transaction
 
 from .. import signals
 from ..apps import get_model
-from . import configs, devices
+from . import fanout, relations
 
 
 def group_configs(group):
@@ -17,8 +17,7 @@ def after_save(group, created):
     changed = set() if created else group.changed_fields()
     group.mark_saved()
     if "context" in changed:
-        for config in group_configs(group).iterator(chunk_size=500):
-            configs.refresh(config, "config_changed")
+        fanout.mark(get_model("config").objects.filter(device__group=group), "config_changed")
 
 
 def templates_changed(group, old_templates, new_templates, *, reported_old=None, signal=True):
@@ -29,9 +28,12 @@ def templates_changed(group, old_templates, new_templates, *, reported_old=None,
     """
     reported_old = old_templates if reported_old is None else reported_old
     if [t.pk for t in old_templates] != [t.pk for t in new_templates]:
-        for config in group_configs(group).iterator(chunk_size=500):
-            wanted = [t for t in new_templates if t.backend == config.backend]
-            devices.replace_group_templates(config, old_templates, wanted)
+        members = get_model("config").objects.filter(device__group=group)
+        gone = [t for t in old_templates if not t.required and t not in new_templates]
+        relations.bulk_remove(members, gone)
+        for position, template in enumerate(new_templates):
+            relations.bulk_add(members, template, position)
+        fanout.mark(members, "m2m_templates_changed")
     if signal and [t.pk for t in reported_old] != [t.pk for t in new_templates]:
         send_templates_changed(group, reported_old, new_templates)
 

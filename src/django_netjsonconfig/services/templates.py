@@ -2,7 +2,7 @@
 
 from ..apps import get_model
 from ..settings import app_settings
-from . import configs
+from . import fanout, relations
 from .batch import managed
 
 RENDER_FIELDS = {"backend", "config", "default_values"}
@@ -16,39 +16,25 @@ def after_save(template, created):
     changed = set() if created else template.changed_fields()
     was_required = bool(template.loaded_value("required")) and not created
     template.mark_saved()
-    if changed & RENDER_FIELDS:
-        refresh_configs(related_configs(template), "related_template_changed")
     if template.required and not was_required:
-        add_to_existing_configs(template)
+        relations.bulk_add(get_model("config").objects.all(), template)
+        fanout.mark(using(template), "m2m_templates_changed")
+    elif changed & RENDER_FIELDS:
+        fanout.mark(using(template), "related_template_changed")
 
 
-def refresh_configs(queryset, action):
-    """Re-render every config of ``queryset``; returns how many changed."""
-    changed = 0
-    for config in queryset.iterator(chunk_size=500):
-        changed += configs.refresh(config, action)
-    return changed
+def using(template):
+    """The configs that use ``template`` (a queryset, not evaluated)."""
+    return get_model("config").objects.filter(templates=template)
 
 
-def add_to_existing_configs(template):
-    """A required template goes into every config of its backend."""
-    missing = (
-        get_model("config")
-        .objects.filter(backend=template.backend)
-        .exclude(templates=template)
-        .select_related("device")
-    )
-    for config in missing.iterator(chunk_size=500):
-        configs.add_templates(config, [template])
+def before_delete(template):
+    """Mark the configs using ``template``; they are re-rendered once it is gone."""
+    fanout.mark(using(template), "m2m_templates_changed", render=False)
 
 
-def config_pks_using(template):
-    return list(related_configs(template).values_list("pk", flat=True))
-
-
-def after_delete(config_pks):
-    queryset = get_model("config").objects.filter(pk__in=config_pks).select_related("device")
-    refresh_configs(queryset, "m2m_templates_changed")
+def after_delete():
+    fanout.schedule()
 
 
 def validate_standalone(template):

@@ -1,0 +1,169 @@
+"""Changes that reach many configs: recorded at once, re-rendered in batches.
+
+A change to a template, a group or the global variables marks the configs it
+concerns with one ``UPDATE`` (``render_pending`` gets a new token), whatever
+their number, and voids the poll cache after commit. The re-rendering then
+runs in the background, batch by batch; a device that polls before its batch
+has run gets its config rendered on the spot (see the checksum endpoint), so
+no device is ever answered a stale checksum once the change has committed.
+
+How the batches run (``NETJSONCONFIG_FANOUT``):
+
+- ``"celery"``: tasks on the Celery workers (acknowledged late: a batch whose
+  worker dies is delivered again; rendering is idempotent);
+- ``"thread"``: a background thread of the web process, after commit (the
+  embedded mode, which has no broker);
+- ``"inline"``: at once, in the same transaction (tests, small sites);
+- ``None`` (default): ``"celery"`` when a broker is configured and tasks are
+  not run eagerly, else ``"thread"``.
+
+If the broker is down, or a process dies, the marks stay in the database:
+polls render on demand and ``manage.py netjsonconfig_render_pending`` (or the
+next fan-out) finishes the rest. Nothing is lost.
+"""
+
+import logging
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F
+
+from ..apps import get_model
+from ..settings import app_settings
+from . import configs, pollcache
+
+logger = logging.getLogger(__name__)
+
+
+def mode():
+    chosen = app_settings.FANOUT
+    if chosen:
+        return chosen
+    broker = getattr(settings, "CELERY_BROKER_URL", "") or ""
+    eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    if broker and not broker.startswith("memory://") and not eager:
+        return "celery"
+    return "thread"
+
+
+def mark(queryset, action, *, render=True):
+    """Record that the configs of ``queryset`` must be re-rendered; returns how many.
+
+    One ``UPDATE`` whatever their number. With ``render=False`` the caller
+    calls :func:`schedule` itself (after deleting what the configs referred to).
+    """
+    count = queryset.update(render_pending=F("render_pending") + 1, render_action=action)
+    if not count:
+        return 0
+    pollcache.invalidate()
+    if render:
+        schedule()
+    return count
+
+
+def schedule():
+    """Have the pending configs re-rendered, the way ``mode()`` says."""
+    how = mode()
+    if how == "inline":
+        render_pending()
+    elif how == "celery":
+        transaction.on_commit(_enqueue)
+    else:
+        transaction.on_commit(_start_thread)
+
+
+_caught_up = set()
+
+
+def catch_up_global_context():
+    """Once per process and settings: mark the configs rendered with other global
+    variables or backends than these (``NETJSONCONFIG_CONTEXT`` changed)."""
+    fingerprint = configs.global_fingerprint()
+    if fingerprint in _caught_up:
+        return 0
+    _caught_up.add(fingerprint)
+    stale = get_model("config").objects.exclude(context_fingerprint=fingerprint)
+    return mark(stale, "config_changed")
+
+
+def pending_queryset():
+    return (
+        get_model("config")
+        .objects.filter(render_pending__gt=0)
+        .select_related("device", "device__group")
+        .order_by("pk")
+    )
+
+
+def render_batch(pks):
+    """Re-render the still pending configs among ``pks``; returns how many changed."""
+    changed = 0
+    for config in pending_queryset().filter(pk__in=pks):
+        changed += configs.refresh(config, config.render_action or "config_changed")
+    return changed
+
+
+def render_pending(limit=None):
+    """Re-render every pending config (up to ``limit``); returns how many were rendered."""
+    done = 0
+    size = app_settings.RENDER_BATCH_SIZE
+    while limit is None or done < limit:
+        pks = list(pending_queryset().values_list("pk", flat=True)[:size])
+        if not pks:
+            break
+        render_batch(pks)
+        done += len(pks)
+    return done
+
+
+def pending_batches():
+    size = app_settings.RENDER_BATCH_SIZE
+    pks = list(pending_queryset().values_list("pk", flat=True))
+    return [pks[i : i + size] for i in range(0, len(pks), size)]
+
+
+# --- celery ------------------------------------------------------------------------------------
+def _enqueue():
+    from .. import tasks
+
+    try:
+        tasks.dispatch_pending_renders.delay()
+    except Exception as exc:  # broker down: the marks stay, polls render on demand
+        logger.warning("could not enqueue the re-rendering (%s); rendered on demand", exc)
+
+
+# --- thread ------------------------------------------------------------------------------------
+_thread_lock = threading.Lock()
+_thread = None
+_again = threading.Event()
+
+
+def _start_thread():
+    global _thread
+    with _thread_lock:
+        _again.set()
+        if _thread is not None and _thread.is_alive():
+            return
+        _thread = threading.Thread(target=_thread_main, name="netjsonconfig-render", daemon=True)
+        _thread.start()
+
+
+def _thread_main():
+    try:
+        while _again.is_set():
+            _again.clear()
+            close_old_connections()
+            try:
+                render_pending()
+            except Exception:
+                logger.exception("background re-rendering failed; polls render on demand")
+    finally:
+        connection.close()
+
+
+def wait_for_thread(timeout=None):
+    """Block until the background thread is idle (tests, management commands)."""
+    thread = _thread
+    if thread is not None:
+        thread.join(timeout)

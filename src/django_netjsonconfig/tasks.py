@@ -1,0 +1,20 @@
+"""Celery tasks: they take ids, load rows, call one service."""
+
+from celery import shared_task
+
+from .services import fanout
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def dispatch_pending_renders():
+    """Split the pending configs into batches, one task each, spread over the workers."""
+    batches = fanout.pending_batches()
+    for batch in batches:
+        render_config_batch.delay([str(pk) for pk in batch])
+    return len(batches)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def render_config_batch(pks):
+    """Re-render the configs of one batch that are still pending (idempotent)."""
+    return fanout.render_batch(pks)
