@@ -187,6 +187,14 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # a batch whose worker dies is delivered again (rendering is idempotent)
+    CELERY_TASK_ACKS_LATE = True
+    CELERY_TASK_REJECT_ON_WORKER_LOST = True
+    CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+    CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+    # cross-process invalidation of the poll cache
+    NETJSONCONFIG_REDIS_URL = REDIS_URL
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
@@ -245,3 +253,6 @@ LOGGING = {
         "django_netjsonconfig": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
+
+# embedded mode: the counter that keeps the web processes' poll caches right
+NETJSONCONFIG_GENERATION_FILE = str(VAR_DIR / "poll.generation")
