@@ -190,6 +190,7 @@ class Command(BaseCommand):
                 backend=DEMO_BACKEND,
                 config=DEMO_TEMPLATE_CONFIG,
                 default_values=DEMO_DEFAULT_VALUES,
+                default=True,  # so that a device registering right away gets it
                 notes="Demo template loaded by netjsonconfig_bootstrap --demo.",
             )
             group = DeviceGroup(
