@@ -1,17 +1,24 @@
 """Rendering NetJSON into the archive a device downloads.
 
-The only module that imports netjsonconfig. A render takes a backend path, the
-device's NetJSON, the ordered template configs and the variables, and gives
-the tar.gz bytes and their MD5 (the checksum the agent compares).
+The only module that imports netjsonconfig (with ``fastbackends``, its helper). A
+render takes a backend path, the device's NetJSON, the ordered template configs
+and the variables, and gives the tar.gz bytes and their MD5 (the checksum the
+agent compares), in one pass: the config is validated once (and not at all if
+the same merged config was validated before in this process), the renderer
+templates are compiled once per process, and the bytes are those of
+netjsonconfig's own ``backend(config=..., templates=..., context=...).generate()``
+(see ``fastbackends``).
 """
 
 import hashlib
 from dataclasses import dataclass
 
+from jsonschema.exceptions import ValidationError as JsonSchemaError
 from netjsonconfig.exceptions import ValidationError as SchemaError
 from netjsonconfig.utils import var_pattern
 
 from ..settings import app_settings
+from .fastbackends import fast_class, reference_schema_error
 
 
 class RenderError(Exception):
@@ -50,12 +57,15 @@ def backend_class(path):
 
 def _backend(backend_path, config, templates, context):
     cls = backend_class(backend_path)
+    cls = fast_class(cls) or cls  # same bytes; unknown backends are used as they are
     try:
         return cls(
             config=dict(config or {}),
             templates=[dict(t or {}) for t in templates],
             context=dict(context or {}),
         )
+    except SchemaError as exc:  # templates that cannot be merged
+        raise RenderError(exc.message) from None
     except (TypeError, ValueError) as exc:
         raise RenderError(str(exc)) from None
 
@@ -128,21 +138,87 @@ def build(backend_path, sources, context, *, validate=True):
     if validate:
         try:
             backend.validate()
-        except SchemaError as exc:
-            path = list(getattr(exc.details, "absolute_path", []) or [])
-            label = _locate(path, backend.config, sources) if path else None
-            where = f" at {format_path(path)}" if path else ""
-            origin = f" (from {label})" if label else ""
-            raise RenderError(
-                f"{exc.message}{where}{origin}", path=format_path(path), source=label
-            ) from None
+        except (SchemaError, JsonSchemaError) as exc:
+            raise _invalid(getattr(exc, "details", exc), backend, sources) from None
+        except Exception as exc:
+            # netjsonconfig's checks outside the schema (radios, ...) can trip on a
+            # shape the schema refuses: the schema's error says what is wrong
+            details = reference_schema_error(backend)
+            if details is None:
+                raise RenderError(f"invalid configuration: {exc!r}") from None
+            raise _invalid(details, backend, sources) from None
     return backend
 
 
+def _invalid(details, backend, sources):
+    """The RenderError for a JSON-schema error, naming the path and its source."""
+    path = list(getattr(details, "absolute_path", []) or [])
+    label = _locate(path, backend.config, sources) if path else None
+    where = f" at {format_path(path)}" if path else ""
+    origin = f" (from {label})" if label else ""
+    used = _variables_at(path, backend.config, sources)
+    names = ", ".join(f"{name} = {value!r}" if value is not None else name for name, value in used)
+    note = f"; variables used there: {names}" if used else ""
+    return RenderError(
+        f"{details.message}{where}{origin}{note}", path=format_path(path), source=label
+    )
+
+
+def _variables_at(path, merged, sources):
+    """``[(name, resolved value or None)]`` of the variables the sources use at ``path``:
+    the schema checks the resolved values, the operator wrote the variables."""
+    found = {}
+    for source in sources:
+        node, merged_node = source.config, merged
+        for part in path:
+            if isinstance(part, int):
+                if not isinstance(merged_node, list) or part >= len(merged_node):
+                    node = None
+                    break
+                target = merged_node[part]
+                ident = _identity(target)
+                candidates = node if isinstance(node, list) else []
+                match = [c for c in candidates if ident and _identity(c) == ident]
+                if not match and len(candidates) == len(merged_node):
+                    match = [candidates[part]]  # the same list, its items resolved
+                node, merged_node = (match[-1] if match else None), target
+            elif isinstance(node, dict) and part in node:
+                node, merged_node = node[part], (merged_node or {}).get(part)
+            else:
+                node = None
+            if node is None:
+                break
+        if node is not None:
+            _collect_variables(node, merged_node, found)
+    return sorted(found.items())
+
+
+def _collect_variables(raw, resolved, found):
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            other = resolved.get(key) if isinstance(resolved, dict) else None
+            _collect_variables(value, other, found)
+    elif isinstance(raw, list):
+        for index, value in enumerate(raw):
+            other = (
+                resolved[index] if isinstance(resolved, list) and index < len(resolved) else None
+            )
+            _collect_variables(value, other, found)
+    elif isinstance(raw, str) and "{{" in raw:
+        names = var_pattern.findall(raw)
+        whole = len(names) == 1 and var_pattern.fullmatch(raw.strip())
+        for name in names:
+            found[name] = resolved if whole and isinstance(resolved, str) else found.get(name)
+
+
 def render_archive(backend_path, sources, context):
+    """The archive and its MD5, from one render of the validated config."""
     backend = build(backend_path, sources, context)
+    # build() validated it: generate() need not do it twice more
+    backend.skip_validation = True
+    generate = getattr(backend, "archive_bytes", None)  # the fast classes remember archives
     try:
-        archive = backend.generate().getvalue()
+        archive = generate() if generate else backend.generate().getvalue()
     except Exception as exc:  # a backend's converter may fail on odd input
         raise RenderError(f"rendering failed: {exc}") from None
     return Rendered(archive=archive, checksum=hashlib.md5(archive).hexdigest())
@@ -151,7 +227,8 @@ def render_archive(backend_path, sources, context):
 def render_text(backend_path, sources, context):
     """The native configuration as text, for previews."""
     backend = build(backend_path, sources, context)
+    backend.skip_validation = True
     try:
         return backend.render()
-    except SchemaError as exc:
+    except (SchemaError, JsonSchemaError) as exc:
         raise RenderError(exc.message) from None
