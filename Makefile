@@ -1,9 +1,12 @@
 # django-netjsonconfig: development and demo tasks.
 #
 #   make venv     create .venv and install the project with the site and test extras
+#   make assets   npm ci, then copy the admin's browser libraries (JSON-schema editor,
+#                 code editor) into the app's static files (gitignored vendor/ folder)
 #   make run      migrate, collect static files, create the admin (and demo data), serve
 #   make test     lint, check formatting, run pytest (also against the sample extension,
-#                 and on PostgreSQL when it is reachable)
+#                 and on PostgreSQL when it is reachable); the browser tests need the
+#                 assets and Debian's chromium (skipped without it, unless REQUIRE_SERVICES=1)
 #   make lint     ruff check and ruff format --check
 #   make format   ruff format and ruff check --fix
 #   make clean    remove caches and build artifacts (keeps .venv and the data in var/)
@@ -16,6 +19,8 @@
 #   WORKERS      gunicorn worker processes                        (default: 2)
 #   GUNICORN_ARGS  extra gunicorn arguments                       (default: none)
 #   PYTEST_ARGS  extra pytest arguments                           (default: none)
+#   NPM          npm client for the browser libraries             (default: npm); without
+#                it the admin falls back to plain JSON text boxes
 #   NETJSONCONFIG_VAR_DIR  runtime data: SQLite database, secrets, static files (default: var)
 #   NETJSONCONFIG_SHARED_SECRET  registration secret of the devices; when unset, it is
 #                generated once into $(NETJSONCONFIG_VAR_DIR)/shared_secret
@@ -32,6 +37,7 @@ PORT ?= 8000
 WORKERS ?= 2
 GUNICORN_ARGS ?=
 PYTEST_ARGS ?=
+NPM ?= npm
 NETJSONCONFIG_VAR_DIR ?= var
 
 VAR_DIR := $(abspath $(NETJSONCONFIG_VAR_DIR))
@@ -46,7 +52,7 @@ LINT_PATHS := $(wildcard src tests demo bench)
 GUNICORN_CONTROL = $$($(BIN)/python -c 'import gunicorn.config as c; \
 	print("--control-socket=$(VAR_DIR)/gunicorn.ctl" if hasattr(c, "ControlSocket") else "")')
 
-.PHONY: venv run test lint format clean distclean
+.PHONY: venv assets run test lint format clean distclean
 
 venv: $(STAMP)
 
@@ -58,7 +64,45 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[site,test]'
 	touch $@
 
-run: venv
+# --- browser libraries of the admin -------------------------------------------------
+# package.json + package-lock.json pin them; `npm ci` installs exactly those, and the
+# files the admin loads are copied where Django's staticfiles finds them. Nothing
+# third-party is committed: VENDOR_DIR is gitignored.
+VENDOR_DIR := src/django_netjsonconfig/static/django_netjsonconfig/vendor
+NPM_STAMP := node_modules/.npm-ci.stamp
+VENDOR_FILES := \
+	@json-editor/json-editor/dist/jsoneditor.js:jsoneditor.js \
+	@json-editor/json-editor/LICENSE:jsoneditor.LICENSE \
+	codemirror/lib/codemirror.js:codemirror/codemirror.js \
+	codemirror/lib/codemirror.css:codemirror/codemirror.css \
+	codemirror/mode/javascript/javascript.js:codemirror/javascript.js \
+	codemirror/addon/lint/lint.js:codemirror/lint.js \
+	codemirror/addon/lint/lint.css:codemirror/lint.css \
+	codemirror/addon/edit/matchbrackets.js:codemirror/matchbrackets.js \
+	codemirror/LICENSE:codemirror/LICENSE
+
+$(NPM_STAMP): package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR_DIR)/.copied: $(NPM_STAMP)
+	@for pair in $(VENDOR_FILES); do \
+		src="node_modules/$${pair%%:*}"; dst="$(VENDOR_DIR)/$${pair#*:}"; \
+		mkdir -p "$$(dirname "$$dst")" && cp "$$src" "$$dst" || exit 1; \
+	done
+	touch $@
+
+# without npm the admin still works, with plain JSON text boxes instead of the editor
+assets:
+	@if command -v $(NPM) >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(VENDOR_DIR)/.copied; \
+	elif [ "$${REQUIRE_SERVICES:-}" = 1 ]; then \
+		echo "npm is not installed and REQUIRE_SERVICES=1" >&2; exit 1; \
+	else \
+		echo "npm is not installed: the admin edits configurations as plain JSON" >&2; \
+	fi
+
+run: venv assets
 	@mkdir -p "$(VAR_DIR)"
 	@if [ -z "$${NETJSONCONFIG_SHARED_SECRET:-}" ]; then \
 		if [ ! -s "$(VAR_DIR)/shared_secret" ]; then \
@@ -83,12 +127,13 @@ lint: venv
 
 # the suites that also run against the sample extension app and on PostgreSQL
 EXTENSION_TESTS = $(wildcard tests/test_controller_*.py tests/test_signal_*.py \
-	tests/test_agent_sequence.py tests/test_admin_*.py tests/test_extension_*.py)
+	tests/test_agent_sequence.py tests/test_admin_*.py tests/test_extension_*.py \
+	tests/test_vpn_*.py tests/test_pki_*.py)
 POSTGRES_TESTS = $(wildcard tests/test_controller_*.py tests/test_signal_*.py \
-	tests/test_agent_sequence.py tests/test_config_*.py)
+	tests/test_agent_sequence.py tests/test_config_*.py tests/test_vpn_*.py)
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/netjsonconfig_tests
 
-test: lint
+test: lint assets
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(BIN)/pytest -p no:cacheprovider --ds=tests.sample_extension.settings \
 		$(EXTENSION_TESTS) $(PYTEST_ARGS)
@@ -112,4 +157,4 @@ clean:
 	rm -rf .pytest_cache .ruff_cache artifacts build dist "$(VAR_DIR)/static"
 
 distclean: clean
-	rm -rf $(VENV) "$(VAR_DIR)"
+	rm -rf $(VENV) "$(VAR_DIR)" node_modules $(VENDOR_DIR)

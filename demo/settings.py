@@ -10,6 +10,9 @@
                                 at ``VAR_DIR/db.sqlite3``
 ``REDIS_URL``                   when set: Redis cache and Celery broker; otherwise a
                                 local-memory cache and Celery tasks run eagerly
+``CELERY_BROKER_URL``           with ``REDIS_URL``: another broker than ``REDIS_URL``
+``CELERY_VISIBILITY_TIMEOUT``   with ``REDIS_URL``: seconds after which a task whose
+                                worker vanished is delivered again; default 600
 ``NETJSONCONFIG_SHARED_SECRET`` else read from ``VAR_DIR/shared_secret``
 ``NETJSONCONFIG_VAR_DIR``       runtime data (database, secrets, static files);
                                 default ``var/`` beside ``manage.py``
@@ -185,14 +188,26 @@ if REDIS_URL:
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
         }
     }
-    CELERY_BROKER_URL = REDIS_URL
+    # a broker of its own if wanted (a dead one is how the tests show nothing is lost)
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
     # a batch whose worker dies is delivered again (rendering is idempotent)
     CELERY_TASK_ACKS_LATE = True
     CELERY_TASK_REJECT_ON_WORKER_LOST = True
     CELERY_WORKER_PREFETCH_MULTIPLIER = 1
     CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+    # a batch whose worker died without a word (SIGKILL, power loss) is delivered again
+    # after this many seconds; abandoned batches are looked for about every tenth of it
+    visibility_timeout = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": visibility_timeout,
+        "unacked_restore_interval": max(1, min(10, visibility_timeout // 10)),
+        "unacked_restore_throttle": 1,
+        # a broker that hangs (stopped, partitioned) must not hang the request that
+        # enqueues: without a timeout a publish waits forever on the dead connection
+        "socket_timeout": 5,
+        "socket_connect_timeout": 5,
+    }
     # cross-process invalidation of the poll cache
     NETJSONCONFIG_REDIS_URL = REDIS_URL
 else:

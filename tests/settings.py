@@ -71,3 +71,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 NETJSONCONFIG_SHARED_SECRET = "t3st-shared-secret"
 NETJSONCONFIG_FANOUT = "inline"  # re-render at once: tests read the result right away
+NETJSONCONFIG_DH_LENGTH = 512  # OpenVPN servers' DH parameters: fast to generate in tests

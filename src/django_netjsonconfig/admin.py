@@ -10,9 +10,12 @@ from django.contrib import admin
 
 from .apps import get_model
 from .base.admin import (
+    AbstractCaAdmin,
+    AbstractCertAdmin,
     AbstractDeviceAdmin,
     AbstractDeviceGroupAdmin,
     AbstractTemplateAdmin,
+    AbstractVpnAdmin,
     ConfigInline,
 )
 
@@ -30,6 +33,8 @@ class DeviceConfigInline(ConfigInline):
 
 class DeviceAdmin(*VERSION_BASES, AbstractDeviceAdmin):
     inlines = [DeviceConfigInline]
+    # ours extends reversion's list (VersionAdmin comes first and names its own)
+    change_list_template = AbstractDeviceAdmin.change_list_template
 
 
 class TemplateAdmin(*VERSION_BASES, AbstractTemplateAdmin):
@@ -40,6 +45,19 @@ class DeviceGroupAdmin(*VERSION_BASES, AbstractDeviceGroupAdmin):
     pass
 
 
+if admin.site.index_template is None:
+    # the fleet dashboard above the applications (a site may choose its own)
+    admin.site.index_template = "admin/django_netjsonconfig/index.html"
+
 admin.site.register(get_model("device"), DeviceAdmin)
 admin.site.register(get_model("template"), TemplateAdmin)
 admin.site.register(get_model("devicegroup"), DeviceGroupAdmin)
+
+
+class VpnAdmin(*VERSION_BASES, AbstractVpnAdmin):
+    pass
+
+
+admin.site.register(get_model("vpn"), VpnAdmin)
+admin.site.register(get_model("ca"), AbstractCaAdmin)
+admin.site.register(get_model("cert"), AbstractCertAdmin)

@@ -17,6 +17,9 @@ MODEL_ATTRIBUTES = {
     "devicegroup": "devicegroup_model",
     "vpn": "vpn_model",
     "vpnclient": "vpnclient_model",
+    "ca": "ca_model",
+    "cert": "cert_model",
+    "bulkjob": "bulkjob_model",
 }
 
 
@@ -28,12 +31,19 @@ class DjangoNetjsonconfigApp(AppConfig):
 
     def __setmodels__(self):
         """Name the concrete models. An extending app overrides this."""
-        from .models import Config, Device, DeviceGroup, Template
+        from .models import Ca, Cert, Config, Device, DeviceGroup, Template, Vpn, VpnClient
 
         self.device_model = Device
         self.config_model = Config
         self.template_model = Template
         self.devicegroup_model = DeviceGroup
+        self.vpn_model = Vpn
+        self.vpnclient_model = VpnClient
+        self.ca_model = Ca
+        self.cert_model = Cert
+        from .models import BulkJob
+
+        self.bulkjob_model = BulkJob
 
     def ready(self):
         self.__setmodels__()
@@ -47,11 +57,54 @@ class DjangoNetjsonconfigApp(AppConfig):
             if getattr(self, "devicegroup_model", None) is None:
                 group = self.device_model._meta.get_field("group")
                 self.devicegroup_model = group.related_model
+            _derive_vpn_models(self)
+            _derive_bulkjob_model(self)
         from . import receivers
         from .checks import check_shared_secret
 
         check_shared_secret()
         receivers.connect_model_receivers(self)
+        from .services import history
+
+        history.connect(self)
+
+
+def _derive_vpn_models(app):
+    """The VPN and PKI models an app config does not name, from the relations of the
+    ones it does: ``Config.vpn`` (through ``VpnClient``), ``VpnClient.vpn``, ``Vpn.ca``,
+    ``Vpn.cert``. A config model without ``vpn`` means no VPN feature."""
+
+    def related(model, name):
+        try:
+            field = model._meta.get_field(name)
+        except Exception:  # FieldDoesNotExist: the extender left the feature out
+            return None
+        return field.related_model
+
+    if getattr(app, "vpnclient_model", None) is None:
+        try:
+            field = app.config_model._meta.get_field("vpn")
+            app.vpnclient_model = field.remote_field.through
+        except Exception:
+            app.vpnclient_model = None
+    client = app.vpnclient_model
+    if getattr(app, "vpn_model", None) is None:
+        app.vpn_model = related(client, "vpn") if client is not None else None
+    vpn = app.vpn_model
+    if getattr(app, "ca_model", None) is None:
+        app.ca_model = related(vpn, "ca") if vpn is not None else None
+    if getattr(app, "cert_model", None) is None:
+        app.cert_model = related(vpn, "cert") if vpn is not None else None
+
+
+def _derive_bulkjob_model(app):
+    """The bulk job model, optional: a ``BulkJob`` in the app of the config model.
+    Without one, the admin's bulk actions run in the request whatever their size."""
+    if getattr(app, "bulkjob_model", None) is None:
+        try:
+            app.bulkjob_model = apps.get_model(app.config_model._meta.app_label, "BulkJob")
+        except LookupError:
+            app.bulkjob_model = None
 
 
 def get_models_app():
@@ -71,3 +124,9 @@ def get_model(name):
     if model is None:
         raise ImproperlyConfigured(f"no concrete {name} model is configured")
     return model
+
+
+def get_optional_model(name):
+    """Like :func:`get_model`, but None when the feature's model is not configured
+    (an extending app without the VPN models, for instance)."""
+    return getattr(get_models_app(), MODEL_ATTRIBUTES[name], None)

@@ -3,7 +3,10 @@
 from .base.config import AbstractConfig, TemplatesVpnMixin
 from .base.device import AbstractDevice
 from .base.device_group import AbstractDeviceGroup
+from .base.job import AbstractBulkJob
+from .base.pki import AbstractCa, AbstractCert
 from .base.template import AbstractTemplate
+from .base.vpn import AbstractVpn, AbstractVpnClient
 
 
 class DeviceGroup(AbstractDeviceGroup):
@@ -23,4 +26,29 @@ class Device(AbstractDevice):
 
 class Config(TemplatesVpnMixin, AbstractConfig):
     class Meta(AbstractConfig.Meta):
+        abstract = False
+
+
+class Ca(AbstractCa):
+    class Meta(AbstractCa.Meta):
+        abstract = False
+
+
+class Cert(AbstractCert):
+    class Meta(AbstractCert.Meta):
+        abstract = False
+
+
+class Vpn(AbstractVpn):
+    class Meta(AbstractVpn.Meta):
+        abstract = False
+
+
+class VpnClient(AbstractVpnClient):
+    class Meta(AbstractVpnClient.Meta):
+        abstract = False
+
+
+class BulkJob(AbstractBulkJob):
+    class Meta(AbstractBulkJob.Meta):
         abstract = False

@@ -41,6 +41,51 @@ def connect_model_receivers(app):
         sender=group.templates.through,
         dispatch_uid=f"{UID}.group_templates",
     )
+    connect_vpn_receivers(app)
+
+
+def connect_vpn_receivers(app):
+    """The VPN and PKI models, when the app config has them."""
+    vpn, client = getattr(app, "vpn_model", None), getattr(app, "vpnclient_model", None)
+    if vpn is not None:
+        post_save.connect(vpn_saved, sender=vpn, dispatch_uid=f"{UID}.vpn_saved")
+    if client is not None:
+        post_delete.connect(
+            vpnclient_deleted, sender=client, dispatch_uid=f"{UID}.vpnclient_deleted"
+        )
+    for model in (getattr(app, "ca_model", None), getattr(app, "cert_model", None)):
+        if model is not None:
+            post_save.connect(
+                x509_saved, sender=model, dispatch_uid=f"{UID}.x509_saved.{model._meta.label}"
+            )
+
+
+def vpn_saved(sender, instance, created, raw=False, **kwargs):
+    if raw or is_managed():
+        instance.mark_saved()
+        return
+    from .services import vpns
+
+    changed = set() if created else instance.changed_fields()
+    vpns.after_save(instance, created, changed)
+
+
+def vpnclient_deleted(sender, instance, **kwargs):
+    from .services import vpnclients
+
+    vpnclients.after_delete(instance)
+
+
+def x509_saved(sender, instance, created, raw=False, **kwargs):
+    if raw or is_managed():
+        instance.mark_saved()
+        return
+    changed = set() if created else instance.changed_fields()
+    instance.mark_saved()
+    if changed & {"certificate", "private_key"}:
+        from .services import vpns
+
+        vpns.certificate_changed(instance)
 
 
 def device_saved(sender, instance, created, raw=False, **kwargs):

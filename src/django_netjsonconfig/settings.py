@@ -56,6 +56,16 @@ DEFAULTS = {
     "RENDER_BATCH_SIZE": 500,
     # how fan-out re-renders run: "celery", "thread", "inline", or None (automatic)
     "FANOUT": None,
+    # admin bulk actions over more devices than this run in the background, in batches of
+    # this size (see services/bulk.py)
+    "BULK_SYNC_LIMIT": 500,
+    # PKI (see docs/vpn.md): defaults of new certificate authorities and certificates
+    "DEFAULT_KEY_LENGTH": 2048,
+    "DEFAULT_DIGEST": "sha256",
+    "DEFAULT_CA_VALIDITY": 3650,  # days
+    "DEFAULT_CERT_VALIDITY": 365,  # days
+    # bits of the Diffie-Hellman parameters generated for OpenVPN servers
+    "DH_LENGTH": 2048,
 }
 
 

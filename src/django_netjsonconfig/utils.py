@@ -33,7 +33,25 @@ def get_controller_urls(views_module):
                 urls.append(re_path(rf"^{prefix}{segment}/(?P<pk>[^/]+)/$", view, name=name))
             else:
                 urls.append(path(f"{prefix}{segment}/", view, name=name))
+    for attribute, segment in VPN_ENDPOINTS:
+        view = getattr(views_module, attribute, None) or _default_vpn_view(attribute)
+        urls.append(re_path(rf"^controller/vpn/{segment}/(?P<pk>[^/]+)/$", view, name=attribute))
     return urls
+
+
+# the VPN server agent's endpoints, at controller/vpn/<segment>/<vpn id>/; a views module
+# without them gets the generic ones (the Vpn model comes from the app config)
+VPN_ENDPOINTS = (("vpn_checksum", "checksum"), ("vpn_download_config", "download-config"))
+
+
+def _default_vpn_view(attribute):
+    from .controller.vpn import BaseVpnChecksumView, BaseVpnDownloadConfigView
+
+    view_class = {
+        "vpn_checksum": BaseVpnChecksumView,
+        "vpn_download_config": BaseVpnDownloadConfigView,
+    }[attribute]
+    return view_class.as_view()
 
 
 def _default_update_info(views_module):

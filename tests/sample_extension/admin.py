@@ -3,16 +3,20 @@
 from django.contrib import admin
 
 from django_netjsonconfig.base.admin import (
+    AbstractCaAdmin,
+    AbstractCertAdmin,
     AbstractConfigAdmin,
     AbstractConfigForm,
     AbstractDeviceAdmin,
     AbstractDeviceGroupAdmin,
     AbstractTemplateAdmin,
+    AbstractVpnAdmin,
+    AbstractVpnForm,
     BaseForm,
     ConfigInline,
 )
 
-from .models import Config, Device, DeviceGroup, Organization, Template
+from .models import Ca, Cert, Config, Device, DeviceGroup, Organization, Template, Vpn
 
 
 class ConfigForm(AbstractConfigForm):
@@ -33,6 +37,15 @@ class TemplateAdmin(AbstractTemplateAdmin):
     form = TemplateForm
 
 
+class VpnForm(AbstractVpnForm):
+    class Meta(AbstractVpnForm.Meta):
+        model = Vpn
+
+
+class VpnAdmin(AbstractVpnAdmin):
+    form = VpnForm
+
+
 class DeviceConfigInline(ConfigInline):
     model = Config
     form = ConfigForm
@@ -47,3 +60,9 @@ admin.site.register(Config, ConfigAdmin)
 admin.site.register(Template, TemplateAdmin)
 admin.site.register(Device, DeviceAdmin)
 admin.site.register(DeviceGroup, AbstractDeviceGroupAdmin)
+admin.site.register(Vpn, VpnAdmin)
+admin.site.register(Ca, AbstractCaAdmin)
+admin.site.register(Cert, AbstractCertAdmin)
+
+# the fleet dashboard on the admin index (docs/extending.md)
+admin.site.index_template = "admin/django_netjsonconfig/index.html"

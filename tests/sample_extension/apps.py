@@ -8,6 +8,7 @@ class SampleConfigApp(DjangoNetjsonconfigApp):
     label = "config"
 
     def __setmodels__(self):
-        from .models import Config
+        from .models import Config, VpnClient
 
         self.config_model = Config
+        self.vpnclient_model = VpnClient

@@ -6,7 +6,10 @@ from sortedm2m.fields import SortedManyToManyField
 from django_netjsonconfig.base.config import AbstractConfig, TemplatesVpnMixin
 from django_netjsonconfig.base.device import AbstractDevice
 from django_netjsonconfig.base.device_group import AbstractDeviceGroup
+from django_netjsonconfig.base.job import AbstractBulkJob
+from django_netjsonconfig.base.pki import AbstractCa, AbstractCert
 from django_netjsonconfig.base.template import AbstractTemplate
+from django_netjsonconfig.base.vpn import AbstractVpn, AbstractVpnClient
 
 
 class Organization(models.Model):
@@ -29,6 +32,8 @@ class DeviceGroup(OrganizationMixin, AbstractDeviceGroup):
 
 
 class Template(OrganizationMixin, AbstractTemplate):
+    vpn = models.ForeignKey("config.Vpn", on_delete=models.CASCADE, blank=True, null=True)
+
     class Meta(AbstractTemplate.Meta):
         abstract = False
 
@@ -42,6 +47,38 @@ class Config(OrganizationMixin, TemplatesVpnMixin, AbstractConfig):
     templates = SortedManyToManyField(
         "config.Template", related_name="config_relations", blank=True
     )
+    vpn = models.ManyToManyField(
+        "config.Vpn", through="config.VpnClient", related_name="vpn_relations", blank=True
+    )
 
     class Meta(AbstractConfig.Meta):
+        abstract = False
+
+
+class Ca(OrganizationMixin, AbstractCa):
+    class Meta(AbstractCa.Meta):
+        abstract = False
+
+
+class Cert(OrganizationMixin, AbstractCert):
+    class Meta(AbstractCert.Meta):
+        abstract = False
+
+
+class Vpn(OrganizationMixin, AbstractVpn):
+    class Meta(AbstractVpn.Meta):
+        abstract = False
+
+
+class VpnClient(AbstractVpnClient):
+    config = models.ForeignKey("config.Config", on_delete=models.CASCADE)
+    vpn = models.ForeignKey("config.Vpn", on_delete=models.CASCADE)
+    cert = models.OneToOneField("config.Cert", on_delete=models.SET_NULL, blank=True, null=True)
+
+    class Meta(AbstractVpnClient.Meta):
+        abstract = False
+
+
+class BulkJob(AbstractBulkJob):
+    class Meta(AbstractBulkJob.Meta):
         abstract = False

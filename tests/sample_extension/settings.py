@@ -16,3 +16,7 @@ INSTALLED_APPS = [
 ROOT_URLCONF = "tests.sample_extension.urls"
 TEMPLATES[0]["DIRS"] = [django_netjsonconfig.TEMPLATES_DIR]
 STATICFILES_DIRS = [django_netjsonconfig.STATIC_DIR]
+# the admin's template tags (the dashboard of the admin index, see docs/extending.md)
+TEMPLATES[0]["OPTIONS"]["libraries"] = {
+    "netjsonconfig_admin": "django_netjsonconfig.templatetags.netjsonconfig_admin",
+}

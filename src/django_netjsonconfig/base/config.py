@@ -31,6 +31,14 @@ class TemplatesVpnMixin(models.Model):
         blank=True,
         help_text=_("Applied in this order: a later template overrides an earlier one."),
     )
+    vpn = models.ManyToManyField(
+        "Vpn",
+        through="VpnClient",
+        related_name="vpn_relations",
+        blank=True,
+        verbose_name=_("VPN servers"),
+        help_text=_("Managed through the VPN client templates"),
+    )
 
     class Meta:
         abstract = True

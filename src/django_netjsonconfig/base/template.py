@@ -2,9 +2,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..settings import app_settings
 from .base import BaseConfig
 
-TYPE_CHOICES = (("generic", _("Generic")),)
+TYPE_CHOICES = (("generic", _("Generic")), ("vpn", _("VPN client")))
+
+
+def default_auto_cert():
+    return app_settings.DEFAULT_AUTO_CERT
 
 
 def parse_tags(value):
@@ -17,7 +22,16 @@ def parse_tags(value):
 class AbstractTemplate(BaseConfig):
     """A reusable piece of NetJSON merged into the configs that use it."""
 
-    tracked_fields = ("backend", "config", "default_values", "default", "required")
+    tracked_fields = (
+        "backend",
+        "config",
+        "default_values",
+        "default",
+        "required",
+        "type",
+        "vpn_id",
+        "auto_cert",
+    )
 
     name = models.CharField(_("name"), max_length=64, unique=True)
     type = models.CharField(
@@ -47,6 +61,23 @@ class AbstractTemplate(BaseConfig):
         blank=True,
         help_text=_("Devices registering with one of these tags get this template."),
     )
+    vpn = models.ForeignKey(
+        "Vpn",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("VPN server"),
+        help_text=_("The server a VPN client template connects to"),
+    )
+    auto_cert = models.BooleanField(
+        _("automatic provisioning"),
+        default=default_auto_cert,
+        help_text=_(
+            "VPN client templates: each device gets its own certificate (OpenVPN), keys and "
+            "address (WireGuard), VNI (VXLAN), created when the template is assigned and "
+            "removed (certificates revoked) when it is removed."
+        ),
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -60,6 +91,14 @@ class AbstractTemplate(BaseConfig):
 
     def clean(self):
         self.clean_config_value()
+        if self.type == "vpn":
+            if not self.vpn_id:
+                raise ValidationError({"vpn": _("A VPN client template needs a VPN server.")})
+            from ..services import vpns  # the client side is generated from the server
+
+            vpns.clean_template(self)
+        elif getattr(self, "vpn_id", None):
+            raise ValidationError({"vpn": _("Only a VPN client template has a VPN server.")})
         if not self.config:
             raise ValidationError({"config": _("The configuration field cannot be empty.")})
         if not isinstance(self.default_values, dict):
@@ -69,4 +108,8 @@ class AbstractTemplate(BaseConfig):
     def save(self, *args, **kwargs):
         if self.required:
             self.default = True  # a required template is also added by default
+        if self.type == "vpn" and getattr(self, "vpn_id", None) and not self.config:
+            from ..services import vpns
+
+            self.config = vpns.auto_client(self.vpn, self.backend, self.auto_cert)
         super().save(*args, **kwargs)

@@ -381,3 +381,7 @@ class BaseRegisterView(ControllerView):
             f"is-new: {int(result.is_new)}\n"
         )
         return ControllerResponse(body, status=201)
+
+
+# the VPN server agent's views, configured with ``model = Vpn``
+from .vpn import BaseVpnChecksumView, BaseVpnDownloadConfigView  # noqa: E402, F401

@@ -11,11 +11,19 @@ from django.db.models import Q
 from .. import signals
 from ..apps import get_model
 from ..base.config import AbstractConfig, truncate_reason
+from ..registry import Registry
 from ..settings import app_settings
 from . import context as context_service
-from . import pollcache
+from . import pollcache, vpnclients
 from .batch import managed
 from .rendering import RenderError, Source, backend_class, render_archive, render_text
+
+#: Functions ``(config, templates)`` run by :func:`refresh` just before each render of a
+#: saved config (``templates``: its ordered templates), on every path (services,
+#: receivers, fan-out batches); one may raise ``RenderError``. The VPN clients are
+#: synchronized with the templates here.
+before_render = Registry("before-render hook")
+before_render.register("vpn_clients", "django_netjsonconfig.services.vpnclients.sync")
 
 
 def _send_on_commit(signal, sender, **kwargs):
@@ -55,7 +63,7 @@ def sources(config, templates=None, device=None):
 def variable_layers(config, templates=None, device=None, group=None):
     device = device or config.device
     templates = ordered_templates(config) if templates is None else templates
-    return context_service.layers(device, templates, config.context, group)
+    return context_service.layers(device, templates, config.context, group, config=config)
 
 
 def render(config, templates=None, device=None, group=None):
@@ -79,6 +87,7 @@ def validate(config, templates=None, device=None, group=None, field="config"):
         raise ValidationError(
             {"templates": f"template backend does not match the config backend: {', '.join(bad)}"}
         )
+    vpnclients.check(config, templates)
     try:
         render(config, templates, device, group)
     except RenderError as exc:
@@ -148,7 +157,10 @@ def refresh(config, action="config_changed", *, signal=True):
     previous_checksum = config.checksum_db
     fingerprint = global_fingerprint()
     try:
-        rendered = render(config)
+        templates = ordered_templates(config)
+        for _name, hook in before_render.items():
+            hook(config, templates)
+        rendered = render(config, templates)
     except RenderError as exc:
         reason = truncate_reason(f"configuration cannot be rendered: {exc.message}")
         fields = {
@@ -253,16 +265,18 @@ def save(config, templates=None, *, created=None, old_backend=None):
 
 def initial_templates(config, chosen=None):
     """Templates of a new config: the defaults when none are chosen, else the chosen
-    ones; the required and group templates of its backend in any case."""
+    ones in their order; the required and group templates of its backend in any case
+    (first, unless they were chosen: then where the operator put them)."""
     group = config.device.group
     if chosen is None:
         found = default_templates(config.backend, group)
     else:
+        chosen = list(chosen)
         template_model = get_model("template")
-        found = list(template_model.objects.filter(backend=config.backend, required=True))
+        forced = list(template_model.objects.filter(backend=config.backend, required=True))
         if group is not None:
-            found += [t for t in group.templates.all() if t.backend == config.backend]
-        found += list(chosen)
+            forced += [t for t in group.templates.all() if t.backend == config.backend]
+        found = [t for t in forced if t not in chosen] + chosen
     unique = []
     for template in found:
         if template not in unique:

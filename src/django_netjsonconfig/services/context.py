@@ -5,13 +5,24 @@ Precedence, lowest first (a later source overrides an earlier one):
 1. template ``default_values``, in template order
 2. ``NETJSONCONFIG_CONTEXT`` (global variables)
 3. the device group's variables
-4. predefined: ``id``, ``key``, ``name``, ``mac_address``, ``hardware_id``
-5. the device's own variables (``Config.context``)
+4. the registered context providers, in order: the VPN clients' variables
+   (``vpn:<server name>``, see ``services.vpnclients``)
+5. predefined: ``id``, ``key``, ``name``, ``mac_address``, ``hardware_id``
+6. the device's own variables (``Config.context``)
+
+A context provider is a function ``(device, templates, config)`` returning a list
+of ``(source, dict)`` layers; ``device`` and ``config`` are None when a template
+is checked or previewed on its own (the provider then gives sample values).
+Register one with ``providers.register(name, function or dotted path)``.
 """
 
 from dataclasses import dataclass
 
+from ..registry import Registry
 from ..settings import app_settings
+
+providers = Registry("context provider")
+providers.register("vpn", "django_netjsonconfig.services.vpnclients.context_layers")
 
 PREDEFINED = ("id", "key", "name", "mac_address", "hardware_id")
 
@@ -34,16 +45,29 @@ def predefined_context(device):
     }
 
 
-def layers(device, templates, device_context=None, group=None):
-    """The variable sources of a device, lowest precedence first: ``[(source, dict)]``."""
+def layers(device, templates, device_context=None, group=None, config=None):
+    """The variable sources of a device, lowest precedence first: ``[(source, dict)]``.
+
+    ``config`` is the config the layers are for (the VPN provider reads its clients);
+    when None, the device's saved config is used."""
     out = [(f"template:{t.name}", t.default_values or {}) for t in templates]
     global_context = app_settings.CONTEXT or {}
     out.append(("global", global_context))
     group = group if group is not None else getattr(device, "group", None)
     if group is not None:
         out.append((f"group:{group.name}", group.context or {}))
+    for _name, provider in providers.items():
+        out.extend(provider(device, templates, config))
     out.append(("predefined", predefined_context(device)))
     out.append(("device", device_context or {}))
+    return out
+
+
+def sample_layers(templates):
+    """What the context providers give templates checked or previewed on their own."""
+    out = []
+    for _name, provider in providers.items():
+        out.extend(provider(None, templates, None))
     return out
 
 

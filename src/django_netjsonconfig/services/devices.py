@@ -113,6 +113,7 @@ def update_addresses(device, last_ip, management_ip, *, cleanup):
                 holders = list(others.filter(management_ip=device.management_ip))
                 others.filter(pk__in=[h.pk for h in holders]).update(management_ip=None)
                 for holder in holders:
+                    pollcache.invalidate(holder.pk)
                     _send(
                         signals.management_ip_changed,
                         device_model,
@@ -121,7 +122,10 @@ def update_addresses(device, last_ip, management_ip, *, cleanup):
                         old_management_ip=device.management_ip,
                     )
             if device.last_ip and "last_ip" in updates and _is_private(device.last_ip):
-                others.filter(last_ip=device.last_ip).update(last_ip=None)
+                sharing = list(others.filter(last_ip=device.last_ip).values_list("pk", flat=True))
+                others.filter(pk__in=sharing).update(last_ip=None)
+                for pk in sharing:
+                    pollcache.invalidate(pk)
         if "management_ip" in updates:
             _send(
                 signals.management_ip_changed,

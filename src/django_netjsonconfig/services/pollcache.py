@@ -22,6 +22,10 @@ Where the generation lives:
   in Redis for the other processes. While the subscription is down, nothing
   local is trusted (polls read Redis or the database); after a reconnect the
   counter is bumped, so that nothing written while Redis was away survives.
+  A Redis that hangs (stopped, partitioned) closes no connection: the listener
+  pings it, and when it has not heard from it for ``SILENCE`` seconds the local
+  copy is no longer trusted and the subscription is made again. A change that
+  could not be published while Redis hung is so answered within ``SILENCE``.
 """
 
 import hashlib
@@ -49,6 +53,8 @@ COUNTER_KEY = "netjsonconfig:generation"
 SLOTS_KEY = "netjsonconfig:slots"
 ENTRY_PREFIX = "netjsonconfig:poll:"
 SLOTS = 65536
+PING_EVERY = 0.5  # seconds between the listener's pings
+SILENCE = 3.0  # seconds without a word from Redis after which nothing local is trusted
 _U64 = struct.Struct("<Q")
 
 
@@ -120,6 +126,7 @@ class RedisGeneration:
 
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._global = None  # None: not subscribed, trust nothing local
+        self._heard = 0.0  # time.monotonic() of the last word from Redis
         self._slots = {}
         self._lock = threading.Lock()
         self._thread = None
@@ -150,12 +157,21 @@ class RedisGeneration:
                 # after (re)subscribing, bump: entries written while we were away are void
                 value = self.client.incr(COUNTER_KEY)
                 self.client.publish(CHANNEL, f"g:{value}")
+                self._heard = pinged = time.monotonic()
                 self._set_global(value)
                 delay = 0.1
                 while True:
-                    message = pubsub.get_message(timeout=1.0)
-                    if message and message.get("type") == "message":
-                        self._apply(message["data"])
+                    message = pubsub.get_message(timeout=PING_EVERY / 2)
+                    now = time.monotonic()
+                    if message:
+                        self._heard = now
+                        if message.get("type") == "message":
+                            self._apply(message["data"])
+                    if now - self._heard > SILENCE:
+                        raise ConnectionError(f"no answer from Redis for {SILENCE} s")
+                    if now - pinged >= PING_EVERY:
+                        pubsub.ping()
+                        pinged = now
             except Exception as exc:  # connection lost: trust nothing until back
                 if self._global is not None:
                     logger.warning("invalidation channel lost (%s); polls use the database", exc)
@@ -190,7 +206,7 @@ class RedisGeneration:
 
     def current(self, slot):
         self._ensure_listener()
-        if self._global is None:
+        if self._global is None or time.monotonic() - self._heard > SILENCE:
             return None
         return (self._global, self._slots.get(slot, 0))
 

@@ -2,10 +2,11 @@
 
 from ..apps import get_model
 from ..settings import app_settings
+from . import context as context_service
 from . import fanout, relations
 from .batch import managed
 
-RENDER_FIELDS = {"backend", "config", "default_values"}
+RENDER_FIELDS = {"backend", "config", "default_values", "type", "vpn_id", "auto_cert"}
 
 
 def related_configs(template):
@@ -65,6 +66,7 @@ def validate_standalone(template):
     together = others + [template]
     merged_defaults = _sample_predefined()
     merged_defaults.update(app_settings.CONTEXT or {})
+    merged_defaults.update(context_service.merge(context_service.sample_layers(together)))
     for t in together:
         merged_defaults.update(t.default_values or {})
     sources = [Source(f'template "{t.name}"', t.config or {}) for t in together]
@@ -99,6 +101,7 @@ def sample_context(template):
     """Variables a template is previewed with: sample predefined ones, then its defaults."""
     context = _sample_predefined()
     context.update(app_settings.CONTEXT or {})
+    context.update(context_service.merge(context_service.sample_layers([template])))
     context.update(template.default_values or {})
     return context
 

@@ -17,9 +17,17 @@ from .device import AbstractConfigAdmin, AbstractDeviceAdmin, ConfigInline
 from .fields import JSONObjectField, TagsField, TemplatesField, TemplatesWidget
 from .forms import AbstractConfigForm, BaseForm
 from .mixins import PreviewDownloadMixin
+from .pki import AbstractCaAdmin, AbstractCertAdmin, AbstractX509Form
 from .template import AbstractDeviceGroupAdmin, AbstractTemplateAdmin
+from .vpn import AbstractVpnAdmin, AbstractVpnForm, VpnClientInline
 
 __all__ = [
+    "AbstractCaAdmin",
+    "AbstractCertAdmin",
+    "AbstractVpnAdmin",
+    "AbstractVpnForm",
+    "AbstractX509Form",
+    "VpnClientInline",
     "AbstractConfigAdmin",
     "AbstractConfigForm",
     "AbstractDeviceAdmin",

@@ -8,11 +8,13 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ...services import configs
+from ...services import configs, vpnclients
 from ...services import context as context_service
 from ...services.devices import get_config
 from ...services.rendering import RenderError
 from ...settings import app_settings
+from ...validators import normalize_mac
+from .fleet import ConfigStatusListFilter, FleetAdminMixin
 from .forms import AbstractConfigForm, BaseForm, inherited_field_names
 from .mixins import PreviewDownloadMixin, SortedTemplatesMixin, ordered_fields
 
@@ -31,6 +33,8 @@ def describe_source(source):
         return gettext('template "%(name)s"') % {"name": name}
     if kind == "group":
         return gettext('group "%(name)s"') % {"name": name}
+    if kind == "vpn":
+        return gettext('VPN server "%(name)s"') % {"name": name}
     labels = {
         "global": gettext("global variables (NETJSONCONFIG_CONTEXT)"),
         "predefined": gettext("predefined"),
@@ -50,7 +54,9 @@ def variables_html(config):
     rows = [
         {
             "name": v.name,
-            "value": v.value if isinstance(v.value, str) else json.dumps(v.value),
+            "value": gettext("(private key, hidden)")
+            if vpnclients.is_secret(v.name)
+            else (v.value if isinstance(v.value, str) else json.dumps(v.value)),
             "source": describe_source(v.source),
             "overridden": ", ".join(describe_source(s) for s in v.overridden),
         }
@@ -133,10 +139,11 @@ class ConfigInline(ConfigDisplayMixin, admin.StackedInline):
         return ordered_fields(super().get_fields(request, obj), CONFIG_FIELDS)
 
 
-class AbstractDeviceAdmin(PreviewDownloadMixin, admin.ModelAdmin):
+class AbstractDeviceAdmin(FleetAdminMixin, PreviewDownloadMixin, admin.ModelAdmin):
     """Devices with their configuration inline; saves go through the services
     (the device's save is followed by the receivers, the config by
-    ``services.configs.save``)."""
+    ``services.configs.save``). The list is built for fleets (``FleetAdminMixin``):
+    counts by status, bulk actions, import and export."""
 
     form = BaseForm
     inlines = [ConfigInline]
@@ -151,7 +158,13 @@ class AbstractDeviceAdmin(PreviewDownloadMixin, admin.ModelAdmin):
         "ip",
         "created",
     )
-    list_filter = ("config__status", "config__backend", "group", "model", "os")
+    list_filter = (
+        ("config__status", ConfigStatusListFilter),
+        "config__backend",
+        "group",
+        "model",
+        "os",
+    )
     list_select_related = ("config", "group")
     search_fields = ("name", "mac_address", "last_ip", "management_ip")
     readonly_fields = ("last_ip", "management_ip", "created", "modified")
@@ -194,6 +207,16 @@ class AbstractDeviceAdmin(PreviewDownloadMixin, admin.ModelAdmin):
     def get_search_fields(self, request):
         fields = tuple(super().get_search_fields(request))
         return (*fields, "hardware_id") if app_settings.HARDWARE_ID_ENABLED else fields
+
+    def get_search_results(self, request, queryset, search_term):
+        """A MAC address in any notation (``aa-bb-cc-dd-ee-ff``, ``aabbccddeeff``) finds
+        its device, as stored (``AA:BB:CC:DD:EE:FF``)."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            mac = normalize_mac(search_term)
+        except ValueError:
+            return results, may_have_duplicates
+        return results | queryset.filter(mac_address=mac), may_have_duplicates
 
     @admin.display(description=_("status"), ordering="config__status")
     def status(self, obj):

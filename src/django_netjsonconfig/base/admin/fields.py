@@ -1,14 +1,43 @@
-"""Form fields of the admin: JSON objects as pretty textareas, tags, ordered templates."""
+"""Form fields of the admin: JSON objects as pretty textareas, NetJSON configurations
+edited through a form generated from the backend's JSON schema, tags, ordered templates."""
 
 import json
+from functools import lru_cache
 
 from django import forms
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.forms.fields import InvalidJSONInput, JSONString
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from sortedm2m.forms import SortedCheckboxSelectMultiple, SortedMultipleChoiceField
 
 from ..template import parse_tags
+
+STATIC = "django_netjsonconfig"
+# the browser libraries copied from node_modules by ``make assets`` (see package.json)
+VENDOR_JS = (
+    f"{STATIC}/vendor/jsoneditor.js",
+    f"{STATIC}/vendor/codemirror/codemirror.js",
+    f"{STATIC}/vendor/codemirror/javascript.js",
+    f"{STATIC}/vendor/codemirror/matchbrackets.js",
+    f"{STATIC}/vendor/codemirror/lint.js",
+)
+VENDOR_CSS = (
+    f"{STATIC}/vendor/codemirror/codemirror.css",
+    f"{STATIC}/vendor/codemirror/lint.css",
+)
+
+
+@lru_cache(maxsize=1)
+def editor_assets_installed():
+    """Whether ``make assets`` put the editor's libraries where staticfiles finds them.
+
+    Without them the configuration stays a JSON text box (and the pages still render
+    under a manifest storage, which refuses to name a missing file).
+    """
+    return all(finders.find(path) for path in (*VENDOR_JS, *VENDOR_CSS))
 
 
 class JSONTextarea(forms.Textarea):
@@ -63,6 +92,58 @@ class JSONObjectField(forms.JSONField):
         return json.dumps(value, ensure_ascii=False, indent=4, cls=self.encoder)
 
 
+class SchemaEditorWidget(JSONTextarea):
+    """The NetJSON textarea, turned by ``js/config-editor.js`` into a form generated from
+    the JSON schema of the backend chosen in the same form (``backend_field``), with an
+    advanced mode (the raw JSON in a code editor, validated as you type).
+
+    The textarea stays the field that is posted: the editor writes into it, so saving,
+    previewing and the server's errors work the same with or without the script.
+    """
+
+    backend_field = "backend"
+
+    def __init__(self, attrs=None, backend_field=None):
+        super().__init__(attrs)
+        if backend_field:
+            self.backend_field = backend_field
+
+    @property
+    def media(self):
+        if not editor_assets_installed():
+            return forms.Media()
+        return forms.Media(
+            css={"all": (*VENDOR_CSS, f"{STATIC}/css/admin.css")},
+            js=(*VENDOR_JS, f"{STATIC}/js/config-editor.js"),
+        )
+
+    def schema_url(self):
+        try:
+            return reverse("netjsonconfig:schema")
+        except NoReverseMatch:  # an extending site without our urls: the plain textarea
+            return ""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        url = self.schema_url() if editor_assets_installed() else ""
+        if url:
+            prefix = name[: -len("config")] if name.endswith("config") else ""
+            context["widget"]["attrs"].update(
+                {
+                    "data-netjsonconfig-editor": "schema",
+                    "data-schema-url": url,
+                    "data-backend-field": prefix + self.backend_field,
+                }
+            )
+        return context
+
+
+class NetJSONConfigField(JSONObjectField):
+    """A NetJSON configuration: the schema editor, or a JSON text box without script."""
+
+    widget = SchemaEditorWidget
+
+
 class TagsField(forms.CharField):
     """Tags typed as ``"a b, c"``, stored as a sorted JSON list."""
 
@@ -88,7 +169,56 @@ class TagsField(forms.CharField):
 
 class TemplatesWidget(SortedCheckboxSelectMultiple):
     """sortedm2m's drag-and-drop checkboxes; its script posts ``"pk1,pk2"``,
-    without script the checkboxes post one value each: both are accepted."""
+    without script the checkboxes post one value each: both are accepted.
+
+    Each template's backend and flags travel with the list (``data-templates``), and
+    the templates of each device group (``data-group-templates``, set by the form), so
+    that ``js/templates.js`` offers only the templates of the chosen backend, keeps the
+    required ones checked and marks the group's.
+    """
+
+    backend_field = "backend"
+    group_field = "group"
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__(attrs, choices)
+        self.group_templates = None  # {group pk: [template pks]}, when groups apply
+        self.current_group = None  # the group's pk when the form has no group field
+        self.lock_required = False  # True on a saved config: required ones stay
+
+    class Media:  # after sortedm2m's own (the metaclass extends the parent's media)
+        js = (f"{STATIC}/js/templates.js",)
+        css = {"screen": (f"{STATIC}/css/admin.css",)}
+
+    def template_info(self):
+        info = {}
+        for value, _label in self.choices:
+            instance = getattr(value, "instance", None)
+            if instance is None:
+                continue
+            info[str(value)] = {
+                "name": instance.name,
+                "backend": instance.backend,
+                "required": bool(getattr(instance, "required", False)),
+                "default": bool(getattr(instance, "default", False)),
+            }
+        return info
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer=renderer)
+        prefix = name[: -len("templates")] if name.endswith("templates") else ""
+        return format_html(
+            '<div class="netjsonconfig-templates" data-templates="{}" data-group-templates="{}"'
+            ' data-backend-field="{}" data-group-field="{}" data-current-group="{}"'
+            ' data-lock-required="{}">{}</div>',
+            json.dumps(self.template_info()),
+            json.dumps(self.group_templates or {}),
+            prefix + self.backend_field,
+            self.group_field,
+            "" if self.current_group is None else self.current_group,
+            "1" if self.lock_required else "",
+            html,
+        )
 
     def value_from_datadict(self, data, files, name):
         values = data.getlist(name) if hasattr(data, "getlist") else data.get(name)

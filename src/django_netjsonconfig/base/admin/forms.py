@@ -10,16 +10,31 @@ from ...services import templates as templates_service
 from ...services.devices import templates_for_group_change
 from ..config import AbstractConfig
 from ..template import AbstractTemplate
-from .fields import JSONObjectField, TagsField, TemplatesField
+from .fields import JSONObjectField, NetJSONConfigField, TagsField, TemplatesField
 
 FIELD_CLASSES = {
-    "config": JSONObjectField,
+    "config": NetJSONConfigField,
     "context": JSONObjectField,
     "default_values": JSONObjectField,
     "meta_data": JSONObjectField,
     "tags": TagsField,
     "templates": TemplatesField,
 }
+
+
+def group_templates(group_model):
+    """``{group pk: [template pks in order]}`` of the groups that have templates."""
+    field = group_model._meta.get_field("templates")
+    through = field.remote_field.through
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    order = getattr(field, "sort_value_field_name", None)
+    rows = through.objects.values_list(f"{source}_id", f"{target}_id")
+    if order:
+        rows = rows.order_by(f"{source}_id", order)
+    out = {}
+    for group_pk, template_pk in rows:
+        out.setdefault(str(group_pk), []).append(str(template_pk))
+    return out
 
 
 def inherited_field_names(config_model):
@@ -69,6 +84,12 @@ class BaseForm(forms.ModelForm):
             return templates_service.preview(self.instance)
         raise NotImplementedError(f"no preview for {type(self.instance).__name__}")
 
+    def preview_archive(self):
+        """``(file name, tar.gz bytes)`` of the (valid) form's instance, saved or not."""
+        if isinstance(self.instance, AbstractTemplate):
+            return self.instance.name, templates_service.render(self.instance).archive
+        raise NotImplementedError(f"no archive for {type(self.instance).__name__}")
+
     def add_service_error(self, exc):
         """Show ``exc`` next to its fields; errors of fields not in the form go on top."""
         if not hasattr(exc, "error_dict"):
@@ -101,6 +122,24 @@ class AbstractConfigForm(BaseForm):
             backend = self.initial.get("backend") or self.instance.backend
             if backend and not self.initial.get("templates"):
                 self.initial["templates"] = [t.pk for t in configs.default_templates(backend)]
+        if "templates" in self.fields:
+            self._describe_templates(self.fields["templates"].widget)
+
+    def _describe_templates(self, widget):
+        """What the templates widget's script needs: each group's templates (to mark
+        them as such), and whether required templates may be unchecked."""
+        if not hasattr(widget, "group_templates"):
+            return
+        widget.lock_required = not self.instance._state.adding
+        device = getattr(self.instance, "device", None) if self.instance.device_id else None
+        if device is not None and device.group_id is not None:
+            widget.current_group = device.group_id
+        device_model = type(self.instance)._meta.get_field("device").related_model
+        try:
+            group_field = device_model._meta.get_field("group")
+        except Exception:  # noqa: BLE001 - a device model without groups
+            return
+        widget.group_templates = group_templates(group_field.related_model)
 
     def has_changed(self):
         # a new config is always saved: the defaults it shows are a choice too
@@ -204,3 +243,12 @@ class AbstractConfigForm(BaseForm):
         device = self.get_device()
         config = self.candidate(device)
         return configs.preview(config, self.effective_templates, device=device, group=device.group)
+
+    def preview_archive(self):
+        """``(file name, tar.gz bytes)`` the device would download for the form's data."""
+        device = self.get_device()
+        config = self.candidate(device)
+        rendered = configs.render(
+            config, self.effective_templates, device=device, group=device.group
+        )
+        return device.name or "configuration", rendered.archive

@@ -61,6 +61,12 @@ def safe_filename(name):
     return re.sub(r"[^A-Za-z0-9._-]+", "-", str(name)).strip("-") or "configuration"
 
 
+def archive_response(filename, archive):
+    response = HttpResponse(archive, content_type="application/gzip")
+    response["Content-Disposition"] = f'attachment; filename="{safe_filename(filename)}.tar.gz"'
+    return response
+
+
 def ordered_fields(fields, preferred, obj=None, *, timestamps=("created", "modified")):
     """``fields`` with the ``preferred`` names first (in that order), the others after
     (an extending app's own fields included); no timestamps on an add page (``obj`` None)."""
@@ -85,8 +91,10 @@ class SortedTemplatesMixin:
 class PreviewDownloadMixin:
     """``add/preview/``, ``<pk>/preview/`` (POST the change form) and ``<pk>/download/``.
 
-    Subclasses implement ``get_preview_form(request, obj)`` (a bound form with a
-    ``preview()`` method, or None) and ``get_download(request, obj)`` (a
+    A preview renders the posted form, saved or not, file by file; with ``?download=1``
+    it answers the tar.gz of that data instead. Subclasses implement
+    ``get_preview_form(request, obj)`` (a bound form with ``preview()`` and
+    ``preview_archive()`` methods, or None) and ``get_download(request, obj)`` (a
     ``(filename, archive bytes)`` pair, raising ``RenderError`` or ``Http404``).
     """
 
@@ -136,8 +144,10 @@ class PreviewDownloadMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         obj = self._get_or_404(request, object_id) if object_id else None
+        # a rendered configuration holds the device's private keys (VPN clients): only
+        # those who may change the object see it
         allowed = (
-            self.has_view_or_change_permission(request, obj)
+            self.has_change_permission(request, obj)
             if obj is not None
             else self.has_add_permission(request)
         )
@@ -149,6 +159,14 @@ class PreviewDownloadMixin:
             errors = [_("The submitted data contains no configuration.")]
         elif not form.is_valid():
             errors = error_messages(form) or [_("The submitted data is not valid.")]
+        elif request.GET.get("download"):
+            # the archive of the unsaved form data, as the device would download it
+            try:
+                filename, archive = form.preview_archive()
+            except RenderError as exc:
+                errors = [exc.message]
+            else:
+                return archive_response(filename, archive)
         else:
             try:
                 files = split_files(form.preview())
@@ -168,7 +186,7 @@ class PreviewDownloadMixin:
 
     def download_view(self, request, object_id):
         obj = self._get_or_404(request, object_id)
-        if not self.has_view_or_change_permission(request, obj):
+        if not self.has_change_permission(request, obj):  # the archive holds private keys
             raise PermissionDenied
         try:
             filename, archive = self.get_download(request, obj)
@@ -177,9 +195,7 @@ class PreviewDownloadMixin:
                 request, _("Cannot download: %(error)s") % {"error": exc.message}, "error"
             )
             return redirect(self._reverse("change", obj.pk))
-        response = HttpResponse(archive, content_type="application/gzip")
-        response["Content-Disposition"] = f'attachment; filename="{safe_filename(filename)}.tar.gz"'
-        return response
+        return archive_response(filename, archive)
 
     def get_preview_form(self, request, obj):
         raise NotImplementedError

@@ -12,6 +12,8 @@ from .mixins import PreviewDownloadMixin, SortedTemplatesMixin, ordered_fields
 TEMPLATE_FIELDS = (
     "name",
     "type",
+    "vpn",
+    "auto_cert",
     "backend",
     "default",
     "required",
