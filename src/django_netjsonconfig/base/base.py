@@ -67,7 +67,11 @@ class BaseModel(models.Model):
         return {f for f, v in loaded.items() if getattr(self, f) != v}
 
     def mark_saved(self):
-        self._loaded = {f: _copy(getattr(self, f)) for f in self.tracked_fields}
+        # only the fields this instance holds: reading a deferred one would load it
+        # (a query per field, e.g. on the instance a poll builds from its cache entry)
+        self._loaded = {
+            f: _copy(getattr(self, f)) for f in self.tracked_fields if f in self.__dict__
+        }
 
 
 def _copy(value):

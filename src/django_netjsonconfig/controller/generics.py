@@ -158,7 +158,13 @@ class ControllerView(View):
 
     @staticmethod
     def send_on_commit(signal, sender, **kwargs):
-        transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
+        # outside a transaction on_commit() sends at once, but it asks the connection
+        # first, which opens one: a poll answered from the cache would open (and
+        # close) a database connection for nothing
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
+        else:
+            signal.send(sender=sender, **kwargs)
 
 
 def _is_config_model(model):

@@ -125,6 +125,10 @@ class RedisGeneration:
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        # Pub/Sub channels are server-wide, not per database: two sites on one Redis
+        # server (databases 1 and 2, say) would apply each other's counters and lose
+        # their own invalidations. The channel is the database's, as the keys are.
+        self.channel = f"{CHANNEL}:{self.client.connection_pool.connection_kwargs.get('db', 0)}"
         self._global = None  # None: not subscribed, trust nothing local
         self._heard = 0.0  # time.monotonic() of the last word from Redis
         self._slots = {}
@@ -152,11 +156,11 @@ class RedisGeneration:
             pubsub = None
             try:
                 pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(CHANNEL)
+                pubsub.subscribe(self.channel)
                 self._slots = {int(k): int(v) for k, v in self.client.hgetall(SLOTS_KEY).items()}
                 # after (re)subscribing, bump: entries written while we were away are void
                 value = self.client.incr(COUNTER_KEY)
-                self.client.publish(CHANNEL, f"g:{value}")
+                self.client.publish(self.channel, f"g:{value}")
                 self._heard = pinged = time.monotonic()
                 self._set_global(value)
                 delay = 0.1
@@ -214,10 +218,10 @@ class RedisGeneration:
         try:
             if slot is None:
                 value = self.client.incr(COUNTER_KEY)
-                self.client.publish(CHANNEL, f"g:{value}")
+                self.client.publish(self.channel, f"g:{value}")
             else:
                 value = self.client.hincrby(SLOTS_KEY, slot, 1)
-                self.client.publish(CHANNEL, f"s:{slot}:{value}")
+                self.client.publish(self.channel, f"s:{slot}:{value}")
         except Exception as exc:
             logger.warning("could not publish an invalidation (%s)", exc)
             self._set_global(None)
