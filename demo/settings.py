@@ -163,7 +163,10 @@ def database():
     else:
         db = {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        db["CONN_MAX_AGE"] = 0
+        # a persistent connection per worker: opening one (and running the PRAGMAs)
+        # costs more than the query a poll or a download makes
+        db["CONN_MAX_AGE"] = 600
+        db["CONN_HEALTH_CHECKS"] = True
         db["OPTIONS"] = {**SQLITE_OPTIONS, **db.get("OPTIONS", {})}
         if str(db["NAME"]) != ":memory:":
             Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)

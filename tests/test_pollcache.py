@@ -11,6 +11,7 @@ from django_netjsonconfig.services import pollcache
 from .helpers import device_with_config
 
 pytestmark = pytest.mark.django_db
+CONFIG_ID = uuid.UUID(int=99)
 
 
 def poll(client, device):
@@ -57,7 +58,7 @@ def test_an_entry_read_before_a_change_is_not_stored(tmp_path):
     device_id = uuid.uuid4()
     before = cache.current_generation(device_id)
     cache.invalidate_now([device_id])  # a change commits while the row was being read
-    stale = pollcache.Entry(before, "k", "n", None, None, 1, "old", False)
+    stale = pollcache.Entry(before, "k", "n", None, None, CONFIG_ID, "old", False)
     cache.put(device_id, stale)
     assert cache.get(device_id) is None
 
@@ -66,7 +67,7 @@ def test_a_global_change_voids_every_entry(tmp_path):
     cache = pollcache.PollCache(pollcache.FileGeneration(str(tmp_path / "gen")), size=10)
     device_id = uuid.uuid4()
     entry = pollcache.Entry(
-        cache.current_generation(device_id), "k", "n", None, None, 1, "c", False
+        cache.current_generation(device_id), "k", "n", None, None, CONFIG_ID, "c", False
     )
     cache.put(device_id, entry)
     assert cache.get(device_id) == entry
@@ -79,7 +80,9 @@ def test_another_device_keeps_its_entry_when_one_changes(tmp_path):
     first, second = uuid.UUID(int=1), uuid.UUID(int=2)
     for device_id in (first, second):
         generation = cache.current_generation(device_id)
-        cache.put(device_id, pollcache.Entry(generation, "k", "n", None, None, 1, "c", False))
+        cache.put(
+            device_id, pollcache.Entry(generation, "k", "n", None, None, CONFIG_ID, "c", False)
+        )
     cache.invalidate_now([first])
     assert cache.get(first) is None
     assert cache.get(second) is not None
@@ -90,7 +93,7 @@ def test_another_process_sees_a_bump_of_the_shared_file(tmp_path):
     cache = pollcache.PollCache(pollcache.FileGeneration(path), size=10)
     device_id = uuid.UUID(int=7)
     generation = cache.current_generation(device_id)
-    cache.put(device_id, pollcache.Entry(generation, "k", "n", None, None, 1, "c", False))
+    cache.put(device_id, pollcache.Entry(generation, "k", "n", None, None, CONFIG_ID, "c", False))
     code = (
         "import uuid; from django_netjsonconfig.services.pollcache import FileGeneration, slot_of;"
         f"FileGeneration({path!r}).bump(slot_of(uuid.UUID(int=7)))"
@@ -104,5 +107,14 @@ def test_the_cache_is_bounded(tmp_path):
     ids = [uuid.UUID(int=n) for n in range(5)]
     for device_id in ids:
         generation = cache.current_generation(device_id)
-        cache.put(device_id, pollcache.Entry(generation, "k", "n", None, None, 1, "c", False))
+        cache.put(
+            device_id, pollcache.Entry(generation, "k", "n", None, None, CONFIG_ID, "c", False)
+        )
     assert [cache.get(i) is not None for i in ids] == [False, False, True, True, True]
+
+
+def test_an_entry_survives_packing():
+    entry = pollcache.Entry((3, 4), "k3y", "ap-1", "10.0.0.1", None, CONFIG_ID, "c" * 32, True)
+    assert pollcache.unpack(pollcache.pack(entry)) == entry
+    empty = pollcache.Entry((0, 0), "k", "00:11:22:33:44:55", None, None, None, None, False)
+    assert pollcache.unpack(pollcache.pack(empty)) == empty

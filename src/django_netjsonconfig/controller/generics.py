@@ -10,7 +10,7 @@ import uuid
 from functools import partial
 from urllib.parse import parse_qsl
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.http import HttpResponse
 from django.views import View
 
@@ -62,14 +62,25 @@ class ControllerView(View):
     # --- models -----------------------------------------------------------------------
     @property
     def device_model(self):
-        model = self.model or get_model("device")
-        if _is_config_model(model):
-            return model._meta.get_field("device").related_model
-        return model
+        return self._models()[0]
 
     @property
     def config_model(self):
-        return self.device_model._meta.get_field("config").related_model
+        return self._models()[1]
+
+    def _models(self):
+        """(device model, config model), resolved once per view class and ``model``."""
+        cache = type(self).__dict__.get("_resolved_models")
+        if cache is None:
+            cache = {}
+            type(self)._resolved_models = cache
+        found = cache.get(self.model)
+        if found is None:
+            model = self.model or get_model("device")
+            if _is_config_model(model):
+                model = model._meta.get_field("device").related_model
+            found = cache[self.model] = (model, model._meta.get_field("config").related_model)
+        return found
 
     # --- request plumbing -------------------------------------------------------------------
     @classmethod
@@ -97,7 +108,13 @@ class ControllerView(View):
     def params(self, request):
         """GET query or the url-encoded POST body, decoded strictly as UTF-8."""
         if request.method == "GET":
-            return _clean(request.GET.dict())
+            # parsed straight from the query string: a poll needs no QueryDict
+            query = request.META.get("QUERY_STRING", "")
+            try:
+                pairs = parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="strict")
+            except (UnicodeDecodeError, ValueError):
+                raise Refused("error: query string is not valid UTF-8", 400) from None
+            return _clean(dict(pairs))
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -244,20 +261,25 @@ class PollView(ControllerView):
         )
 
     def record_addresses(self, request, params, device_id, entry):
+        """Record a new address; returns the device instance if one had to be built."""
         last_ip = self.remote_addr(request)
         management_ip = self.management_ip(params)
-        device = self.device_instance(device_id, entry)
         if (last_ip and last_ip != entry.last_ip) or management_ip != entry.management_ip:
+            device = self.device_instance(device_id, entry)
             devices.update_addresses(device, last_ip, management_ip, cleanup=self.cleanup_addresses)
-        return device
+            return device
+        return None
 
     def get(self, request, pk):
         params = self.params(request)
         fanout.catch_up_global_context()
         device_id, entry = self.poll_entry(pk, params)
         device = self.record_addresses(request, params, device_id, entry)
-        response = self.answer(device, entry)
-        self.send_on_commit(self.signal, type(device), instance=device, request=request)
+        response = self.answer(entry)
+        sender = self.device_model
+        if self.signal.has_listeners(sender):  # build the instance only for a listener
+            device = device or self.device_instance(device_id, entry)
+            self.send_on_commit(self.signal, sender, instance=device, request=request)
         return response
 
 
@@ -267,7 +289,7 @@ class BaseChecksumView(PollView):
     cleanup_addresses = True
     signal = signals.checksum_requested
 
-    def answer(self, device, entry):
+    def answer(self, entry):
         return ControllerResponse(entry.checksum)
 
 
@@ -276,18 +298,14 @@ class BaseDownloadConfigView(PollView):
 
     signal = signals.config_download_requested
 
-    def answer(self, device, entry):
+    def answer(self, entry):
         archive = self.stored_archive(entry)
         response = ControllerResponse(archive, content_type="application/octet-stream")
         response["Content-Disposition"] = f"attachment; filename={entry.name}.tar.gz"
         return response
 
     def stored_archive(self, entry):
-        row = (
-            self.config_model.objects.filter(pk=entry.config_id)
-            .values_list("archive", "checksum_db")
-            .first()
-        )
+        row = self._fetch_archive(entry.config_id)
         if row is None:
             raise Refused("error: device has no configuration", 404)
         archive, checksum = row
@@ -309,6 +327,26 @@ class BaseDownloadConfigView(PollView):
         else:
             configs.refresh(config)
         return rendered.archive
+
+    def _fetch_archive(self, config_id):
+        """(archive, checksum) of a config, by primary key, in one plain query: this runs
+        for every download, and the ORM would cost more than the query itself."""
+        model = self.config_model
+        sql = getattr(type(self), "_archive_sql", None)
+        if sql is None or sql[0] is not model:
+            opts = model._meta
+            quote = connections[router.db_for_read(model)].ops.quote_name
+            text = "SELECT {}, {} FROM {} WHERE {} = %s".format(
+                quote(opts.get_field("archive").column),
+                quote(opts.get_field("checksum_db").column),
+                quote(opts.db_table),
+                quote(opts.pk.column),
+            )
+            sql = type(self)._archive_sql = (model, text)
+        connection = connections[router.db_for_read(model)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql[1], [model._meta.pk.get_db_prep_value(config_id, connection)])
+            return cursor.fetchone()
 
 
 class BaseReportStatusView(ControllerView):

@@ -32,12 +32,11 @@ import hashlib
 import logging
 import mmap
 import os
-import pickle
 import struct
 import tempfile
 import threading
 import time
-from collections import OrderedDict
+import uuid
 from functools import partial
 from typing import NamedTuple
 
@@ -233,12 +232,53 @@ class RedisGeneration:
 
 
 # --- the cache -------------------------------------------------------------------------------
+_HEAD = struct.Struct("<QQ?16s")  # generation (global, slot), pending, config id
+_SEP = "\x1f"  # cannot occur in a key (no whitespace), a name, an address or a checksum
+
+
+def pack(entry):
+    """An entry as one compact ``bytes`` (about 150 bytes instead of about 700)."""
+    config_id = entry.config_id.bytes if entry.config_id is not None else bytes(16)
+    text = _SEP.join(
+        (
+            entry.key,
+            entry.name,
+            entry.last_ip or "",
+            entry.management_ip or "",
+            entry.checksum or "",
+            "1" if entry.config_id is not None else "",
+        )
+    )
+    return _HEAD.pack(*entry.generation, entry.pending, config_id) + text.encode()
+
+
+def unpack(raw):
+    global_generation, slot_generation, pending, config_id = _HEAD.unpack_from(raw)
+    key, name, last_ip, management_ip, checksum, has_config = raw[_HEAD.size :].decode().split(_SEP)
+    return Entry(
+        (global_generation, slot_generation),
+        key,
+        name,
+        last_ip or None,
+        management_ip or None,
+        uuid.UUID(bytes=config_id) if has_config else None,
+        checksum or None,
+        pending,
+    )
+
+
+def _generation_of(raw):
+    return _HEAD.unpack_from(raw)[:2]
+
+
 class PollCache:
+    """Entries packed as bytes, keyed by the device id's 16 bytes, oldest evicted first."""
+
     def __init__(self, generation, size, redis_client=None):
         self.generation = generation
         self.size = size
         self.redis = redis_client
-        self._local = OrderedDict()
+        self._local = {}
         if hasattr(generation, "on_reset"):
             generation.on_reset = self._local.clear
 
@@ -247,14 +287,16 @@ class PollCache:
 
     def get(self, device_id):
         generation = self.generation.current(slot_of(device_id))
-        entry = self._local.get(device_id)
-        if entry is not None and generation is not None and entry.generation == generation:
-            return entry
-        if self.redis is not None and generation is not None:
-            entry = self._redis_get(device_id)
-            if entry is not None and entry.generation == generation:
-                self._remember(device_id, entry)
-                return entry
+        if generation is None:
+            return None
+        raw = self._local.get(device_id.bytes)
+        if raw is not None and _generation_of(raw) == generation:
+            return unpack(raw)
+        if self.redis is not None:
+            raw = self._redis_get(device_id)
+            if raw is not None and _generation_of(raw) == generation:
+                self._remember(device_id, raw)
+                return unpack(raw)
         return None
 
     def put(self, device_id, entry):
@@ -263,29 +305,26 @@ class PollCache:
             return
         if entry.generation != self.generation.current(slot_of(device_id)):
             return  # a change committed meanwhile: this entry is already old
-        self._remember(device_id, entry)
+        raw = pack(entry)
+        self._remember(device_id, raw)
         if self.redis is not None:
-            self._redis_put(device_id, entry)
+            self._redis_put(device_id, raw)
 
-    def _remember(self, device_id, entry):
+    def _remember(self, device_id, raw):
         local = self._local
-        local[device_id] = entry
+        local[device_id.bytes] = raw
         if len(local) > self.size:
-            local.popitem(last=False)
+            del local[next(iter(local))]
 
     def _redis_get(self, device_id):
         try:
-            raw = self.redis.get(ENTRY_PREFIX + device_id.hex)
-            if raw is None:
-                return None
-            values = pickle.loads(raw)
-            return Entry(tuple(values[0]), *values[1:])
+            return self.redis.get(ENTRY_PREFIX + device_id.hex)
         except Exception:
             return None
 
-    def _redis_put(self, device_id, entry):
+    def _redis_put(self, device_id, raw):
         try:
-            self.redis.set(ENTRY_PREFIX + device_id.hex, pickle.dumps(tuple(entry)), ex=86400)
+            self.redis.set(ENTRY_PREFIX + device_id.hex, raw, ex=86400)
         except Exception:  # noqa: S110  (Redis down: the database answers)
             pass
 
@@ -297,13 +336,13 @@ class PollCache:
         for slot in {slot_of(device_id) for device_id in device_ids}:
             self.generation.bump(slot)
         for device_id in device_ids:
-            self._local.pop(device_id, None)
+            self._local.pop(device_id.bytes, None)
 
     def clear_local(self):
         self._local.clear()
 
     def forget(self, device_id):
-        self._local.pop(device_id, None)
+        self._local.pop(device_id.bytes, None)
 
 
 _cache = None
