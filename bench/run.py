@@ -26,6 +26,10 @@ free loopback port, and every figure a median over interleaved rounds:
    the page, the "Rendering" section included, is kept) and the raw figures as
    JSON in the work directory.
 
+``--steps`` runs a subset of the measures (``--steps fanout,registration --modes
+embedded --big 0``: the template edit and registration only, in a few minutes);
+without ``polls`` every device is seeded as its first poll leaves it.
+
 Each device has its own address: gunicorn runs with ``--proxy-protocol v1`` and
 wrk starts each request (each connection: sync workers close it after the answer)
 with a PROXY line carrying the device's address; the fleet binds its sockets to
@@ -108,6 +112,11 @@ TARGETS = {
     "fanout_seconds": 30.0,
     "memory_mb": 100.0,
 }
+
+#: what ``--steps`` can select: first polls, warm-up and wrk rounds; the template edit
+#: while the fleet polls; the queries of the admin's edit; registration (embedded mode);
+#: the 100,000-device step (PostgreSQL + Redis mode)
+STEPS = ("polls", "fanout", "queries", "registration", "big")
 
 _t0 = time.monotonic()
 
@@ -724,7 +733,7 @@ class Run:
             self.common_measures(site, out, poll_target=TARGETS["poll_embedded"])
             # before registration: the edited template is on exactly the seeded devices
             self.fanout_measures(site, out, wait=True)
-            if not self.over_budget():
+            if "registration" in args.steps and not self.over_budget():
                 log("registration, 8 at a time")
                 out["registration"] = asyncio.run(
                     registration(site, args.registrations, args.race_pairs)
@@ -774,7 +783,7 @@ class Run:
             out["memory"] = site.memory()
             log(f"  web workers' memory: {out['memory']}")
             site.stop_web()
-            if args.big and not self.over_budget():
+            if args.big and "big" in args.steps and not self.over_budget():
                 wait_pending(site)
                 self.big(site)
         finally:
@@ -836,7 +845,7 @@ class Run:
             "--out",
             site.devices_file,
             "--fresh",
-            self.args.fresh,
+            self.args.fresh if "polls" in self.args.steps else 0,
         )
         site.seed_time = round(time.monotonic() - started, 1)
         site.seed(
@@ -853,6 +862,8 @@ class Run:
     def common_measures(self, site, out, poll_target):
         args = self.args
         out["seed_seconds"] = site.seed_time
+        if "polls" not in args.steps:
+            return
         log(f"  first poll of {args.fresh} devices (records their address)")
         out["first_polls"] = asyncio.run(first_polls(site, args.fresh, args.first_poll_limit))
         log(f"  {out['first_polls']}")
@@ -864,12 +875,17 @@ class Run:
         args = self.args
         if self.over_budget():
             return
-        log(f"  template edit on {args.devices} devices while the fleet polls")
-        out["fanout"] = asyncio.run(template_edit(site, args.fanout_limit, args.fleet_concurrency))
-        shown = {k: v for k, v in out["fanout"].items() if k != "kinds"}
-        log(f"  {shown}")
-        if wait and not out["fanout"]["stored_right"]:
-            wait_pending(site)
+        if "fanout" in args.steps:
+            log(f"  template edit on {args.devices} devices while the fleet polls")
+            out["fanout"] = asyncio.run(
+                template_edit(site, args.fanout_limit, args.fleet_concurrency)
+            )
+            shown = {k: v for k, v in out["fanout"].items() if k != "kinds"}
+            log(f"  {shown}")
+            if wait and not out["fanout"]["stored_right"]:
+                wait_pending(site)
+        if "queries" not in args.steps:
+            return
         log("  queries of the admin edit request, 100 vs all devices")
         extra = ["--wait"] if wait else []
         extra += ["--sql", str(site.var / "queries.json")]
@@ -1239,6 +1255,12 @@ def main(argv=None):
         prog="python -m bench.run", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--modes", default="embedded,distributed")
+    parser.add_argument(
+        "--steps",
+        default=",".join(STEPS),
+        help=f"the measures to make, of {','.join(STEPS)} (default: all); without 'polls' "
+        "every device is seeded as its first poll leaves it",
+    )
     parser.add_argument("--devices", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=100_000, help="0: skip the 100k step")
     parser.add_argument("--rounds", type=int, default=5)
@@ -1270,6 +1292,10 @@ def main(argv=None):
     parser.add_argument("--install-wrk", action="store_true", help="apt-get install wrk")
     args = parser.parse_args(argv)
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    args.steps = [m.strip() for m in args.steps.split(",") if m.strip()]
+    unknown = set(args.steps) - set(STEPS)
+    if unknown:
+        parser.error(f"unknown steps: {', '.join(sorted(unknown))} (known: {', '.join(STEPS)})")
     ensure_wrk(args.install_wrk or os.geteuid() == 0)
     run = Run(args)
     try:

@@ -2,12 +2,15 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from django_netjsonconfig.apps import get_model
 from django_netjsonconfig.base.device import consistent_key
+from django_netjsonconfig.services import configs
 
 from .factories import OPENWRT, DeviceFactory, TemplateFactory
 from .helpers import md5, parse_lines, register
+from .vpn_helpers import OPENVPN, client_of, make_vpn, make_vpn_template
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +199,31 @@ def test_an_invalid_management_ip_is_400(device_client, secret):
     response = register(device_client, secret, management_ip="not-an-ip")
     assert response.status_code == 400
     assert b"management_ip" in response.content
+
+
+def test_a_new_device_is_validated_and_rendered_before_its_write_transaction(device_client, secret):
+    TemplateFactory(default=True)
+    TemplateFactory(tags=["outdoor"])
+    with CaptureQueriesContext(connection) as captured:
+        response = register(device_client, secret, tags="outdoor")
+    assert response.status_code == 201
+    sql = [query["sql"] for query in captured.captured_queries]
+    start = next(i for i, q in enumerate(sql) if q.startswith("SAVEPOINT"))
+    end = next(i for i, q in enumerate(sql) if q.startswith("RELEASE SAVEPOINT"))
+    # the device, its config (checksum and archive included), its templates
+    assert [q.split()[0] for q in sql[start + 1 : end]] == ["INSERT"] * 3
+    assert {q.split()[0] for q in sql[:start]} == {"SELECT"}
+    assert end == len(sql) - 1
+    assert len(sql) <= 17  # 16 with our models; the sample extension reads its organization
+    config = get_model("device").objects.get().config
+    assert len(configs.ordered_templates(config)) == 2
+    assert config.checksum_db == configs.render(config).checksum
+    assert md5(bytes(config.archive)) == config.checksum_db
+
+
+def test_a_default_vpn_template_provisions_the_registering_device(device_client, secret):
+    make_vpn_template(make_vpn(OPENVPN), default=True)
+    answer = parse_lines(register(device_client, secret))
+    config = get_model("device").objects.get(pk=answer["uuid"]).config
+    assert client_of(config).cert_id
+    assert config.checksum_db == configs.render(config).checksum

@@ -2,7 +2,9 @@
 
 import hashlib
 import json
+from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,7 +16,7 @@ from ..base.config import AbstractConfig, truncate_reason
 from ..registry import Registry
 from ..settings import app_settings
 from . import context as context_service
-from . import pollcache, vpnclients
+from . import pollcache, relations, rows, vpnclients
 from .batch import managed
 from .rendering import RenderError, Source, backend_class, render_archive, render_text
 
@@ -22,6 +24,12 @@ from .rendering import RenderError, Source, backend_class, render_archive, rende
 #: saved config (``templates``: its ordered templates), on every path (services,
 #: receivers, fan-out batches); one may raise ``RenderError``. The VPN clients are
 #: synchronized with the templates here.
+#:
+#: A hook may have a ``needed`` attribute: a function ``(configs, templates_of)``
+#: (``templates_of``: ``{config pk: ordered templates}``) giving the pks of the configs
+#: it must run for, in a bounded number of queries whatever their number; the others
+#: skip it (a fan-out batch asks once for the whole batch). A hook without it runs for
+#: every config, and a new config is then rendered only once saved.
 before_render = Registry("before-render hook")
 before_render.register("vpn_clients", "django_netjsonconfig.services.vpnclients.sync")
 
@@ -32,9 +40,16 @@ def _send_on_commit(signal, sender, **kwargs):
 
 # --- inputs of a render ---------------------------------------------------------------
 def ordered_templates(config):
+    """The templates of a saved ``config`` in their order (ties, which bulk additions can
+    make, in the order they were added: as ``relations.ordered_templates_of`` gives them)."""
     if config.pk is None:
         return []
-    return list(config.templates.all())
+    manager = config.templates
+    if "templates" in getattr(config, "_prefetched_objects_cache", {}):
+        return list(manager.all())
+    table = manager.through._meta.db_table
+    pk = manager.through._meta.pk.column
+    return list(manager.all().extra(order_by=[f"{table}.sort_value", f"{table}.{pk}"]))
 
 
 def device_netjson(config, device=None):
@@ -143,26 +158,42 @@ def global_fingerprint():
 
 
 # --- checksum and status -------------------------------------------------------------------
-def refresh(config, action="config_changed", *, signal=True):
-    """Render ``config`` and store its checksum and archive.
+def hooks_for(configs, templates_of):
+    """The before-render hooks for ``configs`` (``templates_of``: ``{pk: templates}``):
+    ``[(hook, pks it must run for, or None: all)]``, asking each ``needed`` once."""
+    out = []
+    for _name, hook in before_render.items():
+        needed = getattr(hook, "needed", None)
+        out.append((hook, None if needed is None else set(needed(configs, templates_of))))
+    return out
 
-    The status becomes ``modified`` only when the checksum changes; then
-    ``config_modified`` is sent (unless ``signal`` is False, as on creation).
-    A config that cannot be rendered gets status ``error`` with the reason.
-    A pending re-render (``render_pending``) is cleared only if no newer one
-    was requested meanwhile. Returns True when the stored checksum changed.
-    """
-    token = config.render_pending
-    previous_status = config.status
-    previous_checksum = config.checksum_db
-    fingerprint = global_fingerprint()
+
+def prepare(config, templates, hooks):
+    """Run the ``hooks`` (from :func:`hooks_for`) for ``config`` and render it with its
+    ordered ``templates``: a ``Rendered``, or the ``RenderError`` that stopped it."""
     try:
-        templates = ordered_templates(config)
-        for _name, hook in before_render.items():
-            hook(config, templates)
-        rendered = render(config, templates)
+        for hook, pks in hooks:
+            if pks is None or config.pk in pks:
+                hook(config, templates)
+        return render(config, templates)
     except RenderError as exc:
-        reason = truncate_reason(f"configuration cannot be rendered: {exc.message}")
+        return exc
+
+
+class Outcome(NamedTuple):
+    fields: dict | None  # what to write (None: nothing)
+    changed: bool  # the stored checksum changes
+    modified: bool  # ... to a new rendered one: ``config_modified`` is due
+
+
+def outcome(config, result):
+    """What storing ``result`` (from :func:`prepare`) means for ``config`` as it was read."""
+    fingerprint = global_fingerprint()
+    previous_checksum = config.checksum_db
+    if isinstance(result, RenderError):
+        if previous_checksum is None and config.status == "error" and not config.render_pending:
+            return Outcome(None, False, False)
+        reason = truncate_reason(f"configuration cannot be rendered: {result.message}")
         fields = {
             "status": "error",
             "error_reason": reason,
@@ -170,25 +201,47 @@ def refresh(config, action="config_changed", *, signal=True):
             "archive": None,
             "context_fingerprint": fingerprint,
         }
-        if previous_checksum is None and previous_status == "error" and not token:
-            return False
-        return _store(config, fields, previous_status, token=token) and (
-            previous_checksum is not None
-        )
-    if rendered.checksum == previous_checksum:
-        if token or config.context_fingerprint != fingerprint:
-            _store(config, {"context_fingerprint": fingerprint}, previous_status, token=token)
-        return False
+        return Outcome(fields, previous_checksum is not None, False)
+    if result.checksum == previous_checksum:
+        if config.render_pending or config.context_fingerprint != fingerprint:
+            return Outcome({"context_fingerprint": fingerprint}, False, False)
+        return Outcome(None, False, False)
     fields = {
-        "checksum_db": rendered.checksum,
-        "archive": rendered.archive,
+        "checksum_db": result.checksum,
+        "archive": result.archive,
         "status": "modified",
         "error_reason": "",
         "context_fingerprint": fingerprint,
     }
-    if not _store(config, fields, previous_status, token=token):
+    return Outcome(fields, True, True)
+
+
+def refresh(config, action="config_changed", *, signal=True, templates=None):
+    """Render ``config`` and store its checksum and archive.
+
+    The status becomes ``modified`` only when the checksum changes; then
+    ``config_modified`` is sent (unless ``signal`` is False, as on creation).
+    A config that cannot be rendered gets status ``error`` with the reason.
+    A pending re-render (``render_pending``) is cleared only if no newer one
+    was requested meanwhile. Returns True when the stored checksum changed.
+    ``templates``: its ordered templates, when the caller has them.
+    """
+    templates = ordered_templates(config) if templates is None else templates
+    result = prepare(config, templates, hooks_for([config], {config.pk: templates}))
+    return store_result(config, result, action, signal=signal)
+
+
+def store_result(config, result, action, *, signal=True):
+    """Store what :func:`prepare` gave for ``config`` (see :func:`refresh`), only if no
+    newer render was requested since ``config`` was read; returns :func:`refresh`'s value.
+    The signals and the poll cache follow the commit of the current transaction."""
+    previous_status = config.status
+    fields, changed, modified = outcome(config, result)
+    if fields is None:
         return False
-    if signal:
+    if not _store(config, fields, previous_status, token=config.render_pending):
+        return False
+    if modified and signal:
         _send_on_commit(
             signals.config_modified,
             type(config),
@@ -198,17 +251,15 @@ def refresh(config, action="config_changed", *, signal=True):
             config=config,
             device=config.device,
         )
-    return True
+    return changed
 
 
 def _store(config, fields, previous_status, *, token=None):
     """Write ``fields``; with a render ``token``, only if no newer render was requested
     (and then clear the request). Returns False when a newer request won."""
-    queryset = type(config).objects.filter(pk=config.pk)
     if token is not None:
-        queryset = queryset.filter(render_pending=token)
         fields = dict(fields, render_pending=0)
-    if not queryset.update(**fields):
+    if not rows.update(config, fields, render_pending=token):
         return False
     for name, value in fields.items():
         setattr(config, name, value)
@@ -298,13 +349,52 @@ def inherited_fields(config_model, device):
 
 def create_for_device(device, backend, templates=()):
     """A new config for ``device``: default, group and the given templates."""
+    return save_new(prepare_new(device, backend, templates))
+
+
+@dataclass
+class NewConfig:
+    config: object  # not saved
+    templates: list  # in their order
+    result: object  # from prepare(); None: rendered once saved (a hook needs it saved)
+
+
+def prepare_new(device, backend, templates=()):
+    """A new config for ``device``, not saved, and nothing written: its templates (the
+    default and group ones of ``backend``, then those of ``templates`` of ``backend``)
+    and, unless a before-render hook needs it saved first, its render. A registration
+    prepares it before it takes the write lock; :func:`save_new` saves it."""
     config_model = get_model("config")
     config = config_model(device=device, backend=backend, **inherited_fields(config_model, device))
     config.full_clean(exclude=["device"])
-    save(config, created=True)
-    extra = [t for t in templates if t.backend == backend]
-    if extra:
-        add_templates(config, extra, action="m2m_templates_changed", signal=False)
+    chosen = initial_templates(config)
+    for template in templates:
+        if template.backend == backend and template not in chosen:
+            chosen.append(template)
+    hooks = hooks_for([config], {config.pk: chosen})
+    if all(pks is not None and config.pk not in pks for _hook, pks in hooks):
+        return NewConfig(config, chosen, prepare(config, chosen, []))
+    return NewConfig(config, chosen, None)
+
+
+def save_new(new):
+    """Save a config from :func:`prepare_new` with its templates and its render: one
+    ``INSERT`` for the config (checksum and archive included), one for its templates;
+    a config a hook needs saved is rendered now. No ``config_modified`` (a creation)."""
+    config = new.config
+    previous_status = config.status
+    if new.result is not None:
+        for name, value in outcome(config, new.result).fields.items():
+            setattr(config, name, value)
+    with managed():
+        config.save(force_insert=True)
+        relations.insert_templates(config, new.templates)
+    if new.result is None:
+        refresh(config, signal=False, templates=new.templates)
+        return config
+    pollcache.invalidate(config.device_id)
+    if config.status != previous_status:
+        _send_on_commit(signals.config_status_changed, type(config), instance=config)
     return config
 
 

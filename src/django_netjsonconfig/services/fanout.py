@@ -31,7 +31,7 @@ from django.db.models import F
 
 from ..apps import get_model
 from ..settings import app_settings
-from . import configs, pollcache
+from . import configs, pollcache, relations
 
 logger = logging.getLogger(__name__)
 
@@ -96,11 +96,39 @@ def pending_queryset():
     )
 
 
+#: configs read, rendered, then written together (one transaction) within a batch
+CHUNK = 100
+
+
 def render_batch(pks):
-    """Re-render the still pending configs among ``pks``; returns how many changed."""
+    """Re-render the still pending configs among ``pks``; returns how many changed.
+
+    By chunks of :data:`CHUNK` configs: one query reads the configs with their device
+    and group, two their ordered templates, each before-render hook says once which of
+    them it concerns (the VPN clients: one query), then each config is rendered and all
+    are written in one short transaction. Each write is conditional on the render token
+    the config was read with: a config whose re-render was requested again meanwhile
+    (or that a poll rendered on the spot) stays as the newer request left it.
+    """
+    pks = list(pks)
     changed = 0
-    for config in pending_queryset().filter(pk__in=pks):
-        changed += configs.refresh(config, config.render_action or "config_changed")
+    for start in range(0, len(pks), CHUNK):
+        changed += _render_chunk(pks[start : start + CHUNK])
+    return changed
+
+
+def _render_chunk(pks):
+    found = list(pending_queryset().filter(pk__in=pks).defer("archive"))
+    if not found:
+        return 0
+    templates_of = relations.ordered_templates_of([config.pk for config in found])
+    hooks = configs.hooks_for(found, templates_of)
+    results = [(c, configs.prepare(c, templates_of[c.pk], hooks)) for c in found]
+    changed = 0
+    with transaction.atomic():
+        for config, result in results:
+            action = config.render_action or "config_changed"
+            changed += configs.store_result(config, result, action)
     return changed
 
 

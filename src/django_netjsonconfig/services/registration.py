@@ -63,6 +63,12 @@ def register(params, remote_addr=None, device_model=None, new_device_fields=None
     secret has been checked by the caller. Two agents registering the same
     device at the same moment produce one device: the loser of the race finds
     the winner's row and updates it.
+
+    A new device is prepared (validated, its config rendered) before the write
+    transaction, which then only inserts the device, its config and its templates:
+    on SQLite, where one writer at a time holds the lock, registrations overlap.
+    If another agent created the same device meanwhile, a unique constraint stops
+    the insert and the registration starts again, finding that device.
     """
     if not app_settings.REGISTRATION_ENABLED:
         raise RegistrationError("error: registration disabled", 403)
@@ -75,8 +81,12 @@ def register(params, remote_addr=None, device_model=None, new_device_fields=None
     device_model = device_model or get_model("device")
     for attempt in range(3):
         try:
+            new = _prepare_new(device_model, params, mac, remote_addr, new_device_fields)
             with transaction.atomic():
-                result = _register(device_model, params, mac, remote_addr, new_device_fields)
+                if new is not None:
+                    result = _create(*new)
+                else:
+                    result = _register(device_model, params, mac, remote_addr, new_device_fields)
             break
         except IntegrityError:
             if attempt == 2:
@@ -112,27 +122,24 @@ def _name_taken(device):
     return others.exists()
 
 
-def _register(device_model, params, mac, remote_addr, new_device_fields=None):
-    device = _find(device_model, params, mac)
-    is_new = device is None
+def _tagged(params):
+    """The templates of the posted backend carrying one of the posted tags."""
     tags = parse_tags(params.get("tags") or "")
-    if is_new and not app_settings.REGISTRATION_SELF_CREATION:
-        raise RegistrationError("Device not found in the system, please create it first.", 404)
-    if is_new:
-        device = device_model(name=params["name"], mac_address=mac, **(new_device_fields or {}))
-        if app_settings.CONSISTENT_REGISTRATION and params.get("key"):
-            device.key = params["key"]
-    else:
-        posted_name = params["name"]
-        if posted_name != device.name and not _same_mac(posted_name, device.mac_address):
-            device.name = posted_name
-        if (
-            app_settings.CONSISTENT_REGISTRATION
-            and params.get("key")
-            and params["key"] != device.key
-            and not device_model.objects.filter(key=params["key"]).exists()
-        ):
-            device.key = params["key"]
+    if not tags:
+        return []
+    candidates = get_model("template").objects.filter(backend=params["backend"])
+    return [t for t in candidates if set(t.tags or []) & set(tags)]
+
+
+def _new_device(device_model, params, mac, new_device_fields):
+    device = device_model(name=params["name"], mac_address=mac, **(new_device_fields or {}))
+    if app_settings.CONSISTENT_REGISTRATION and params.get("key"):
+        device.key = params["key"]
+    return device
+
+
+def _update_fields(device, params, mac, remote_addr):
+    """Set what the agent posted on ``device`` (new or not), and validate it."""
     for field in UPDATABLE_FIELDS:
         value = (params.get(field) or "").strip()
         if value:
@@ -151,18 +158,67 @@ def _register(device_model, params, mac, remote_addr, new_device_fields=None):
         device.full_clean(validate_unique=True)
     except ValidationError as error:
         raise RegistrationError(_messages(error), 400) from None
+
+
+def _prepare_new(device_model, params, mac, remote_addr, new_device_fields):
+    """Outside the write transaction: ``(device, new config)`` for a device not known
+    yet, validated and rendered, or None: a known device, one that does not validate,
+    or a config that can only be rendered once saved; the transaction then does
+    everything, as it would for an existing device."""
+    if not app_settings.REGISTRATION_SELF_CREATION:
+        return None
+    if _find(device_model, params, mac) is not None:
+        return None
+    device = _new_device(device_model, params, mac, new_device_fields)
+    try:
+        _update_fields(device, params, mac, remote_addr)
+    except RegistrationError:
+        # invalid, or the same device created since _find() (its MAC or key now taken):
+        # the transaction looks again and gives the answer
+        return None
+    if not device.key:
+        device.key = device.generate_key()  # the config's variables include it
+    new = configs.prepare_new(device, params["backend"], _tagged(params))
+    if new.result is None:
+        return None
+    return device, new
+
+
+def _create(device, new_config):
+    with managed():
+        device.save(force_insert=True)
+    device.mark_saved()
+    configs.save_new(new_config)
+    return Registered(device, True)
+
+
+def _register(device_model, params, mac, remote_addr, new_device_fields=None):
+    device = _find(device_model, params, mac)
+    is_new = device is None
+    if is_new and not app_settings.REGISTRATION_SELF_CREATION:
+        raise RegistrationError("Device not found in the system, please create it first.", 404)
+    if is_new:
+        device = _new_device(device_model, params, mac, new_device_fields)
+    else:
+        posted_name = params["name"]
+        if posted_name != device.name and not _same_mac(posted_name, device.mac_address):
+            device.name = posted_name
+        if (
+            app_settings.CONSISTENT_REGISTRATION
+            and params.get("key")
+            and params["key"] != device.key
+            and not device_model.objects.filter(key=params["key"]).exists()
+        ):
+            device.key = params["key"]
+    _update_fields(device, params, mac, remote_addr)
     if is_new:
         with managed():
             device.save()
         device.mark_saved()
     else:
         device.save()  # the model receiver sends the signals of a rename
-    config = get_config(device)
-    template_model = get_model("template")
-    tagged = []
-    if tags:
-        candidates = template_model.objects.filter(backend=params["backend"])
-        tagged = [t for t in candidates if set(t.tags or []) & set(tags)]
+    config = None if is_new else get_config(device)
+    tagged = _tagged(params)
     if config is None:
         configs.create_for_device(device, params["backend"], tagged)
     elif tagged:

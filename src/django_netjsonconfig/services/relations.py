@@ -1,9 +1,11 @@
-"""Template assignments changed for many configs at once, in a few queries.
+"""Template assignments read or changed for many configs at once, in a few queries.
 
 sortedm2m's manager works one config at a time; a group's or a required
 template's change concerns thousands. These write the ordering table of
 ``Config.templates`` directly, in bulk, and leave re-rendering to
-``fanout.mark``.
+``fanout.mark``; a fan-out batch reads the templates of all its configs at once
+(:func:`ordered_templates_of`), and a registration writes a new config's rows in
+one statement (:func:`insert_templates`).
 """
 
 from ..apps import get_model
@@ -51,3 +53,30 @@ def bulk_remove(config_queryset, templates):
         }
     ).delete()
     return deleted
+
+
+def ordered_templates_of(config_ids):
+    """``{config pk: its templates in their order}`` for many configs, in two queries; a
+    template used by several of them is one instance."""
+    through, source, target = _through()
+    links = list(
+        through.objects.filter(**{f"{source}__in": config_ids})
+        .order_by("sort_value", "pk")
+        .values_list(f"{source}_id", f"{target}_id")
+    )
+    templates = get_model("template").objects.in_bulk({template_id for _c, template_id in links})
+    out = {pk: [] for pk in config_ids}
+    for config_id, template_id in links:
+        out[config_id].append(templates[template_id])
+    return out
+
+
+def insert_templates(config, templates):
+    """Give a new ``config`` (no templates yet) ``templates`` in this order: one ``INSERT``,
+    the rows sortedm2m's ``set()`` would write."""
+    through, source, target = _through()
+    rows = [
+        through(**{f"{source}_id": config.pk, f"{target}_id": template.pk, "sort_value": number})
+        for number, template in enumerate(templates, start=1)
+    ]
+    through.objects.bulk_create(rows)

@@ -5,7 +5,8 @@ before every render of a config (``services.configs.refresh``, through the
 ``before_render`` registry), which every path that changes templates goes
 through: the services, the m2m receivers, and the background batches of the
 fan-out. So a VPN template given to a whole group gets its certificates
-generated in those batches, not in the request.
+generated in those batches, not in the request. A config with no VPN template
+and no client skips it (:func:`sync_needed`, asked once per batch).
 
 A client of a template with ``auto_cert`` is *provisioned*: an OpenVPN client
 gets a certificate of the server's CA (common name from
@@ -70,6 +71,27 @@ def sync(config, templates=None):
         return _sync(config, templates)
     except ValidationError as exc:
         raise RenderError(" ".join(exc.messages)) from None
+
+
+def sync_needed(configs, templates_of):
+    """The pks of ``configs`` whose clients :func:`sync` may have to change: those with a
+    VPN template, and those that have a client (its template may be gone). One query for
+    all of them (none when every config is new or has a VPN template)."""
+    client_model = get_optional_model("vpnclient")
+    if client_model is None:
+        return set()
+    needed = {c.pk for c in configs if vpn_templates(templates_of.get(c.pk, ()))}
+    saved = [c.pk for c in configs if c.pk not in needed and not c._state.adding]
+    if saved:
+        needed.update(
+            client_model.objects.filter(config_id__in=saved)
+            .values_list("config_id", flat=True)
+            .distinct()
+        )
+    return needed
+
+
+sync.needed = sync_needed
 
 
 def _sync(config, templates):
