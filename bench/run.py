@@ -457,16 +457,16 @@ def compare(site, endpoints, rounds, seconds):
     return {name: summarize(r) for name, r in runs.items()}
 
 
-def warm_up(site, seconds, limit):
-    """Random polls until the workers' caches are warm: runs of ``seconds`` until the
-    rate stops growing (less than 5 % over the previous run) or ``limit`` seconds."""
-    log("  warm-up: random polls until the rate stops growing")
+def warm_up(site, seconds, limit, path="/controller/checksum/"):
+    """Random requests to ``path`` until the workers' caches are warm: runs of
+    ``seconds`` until the rate stops growing (less than 5 % over the previous run) or
+    ``limit`` seconds."""
+    log(f"  warm-up: random {path} until the rate stops growing")
     runs = []
     started = time.monotonic()
     while time.monotonic() - started + seconds <= limit:
         runs.append(
-            wrk(site.url, "random", file=site.devices_file, path="/controller/checksum/",
-                seconds=seconds)
+            wrk(site.url, "random", file=site.devices_file, path=path, seconds=seconds)
         )  # fmt: skip
         if len(runs) >= 3 and runs[-1]["rps"] < 1.05 * runs[-2]["rps"]:
             break
@@ -868,6 +868,11 @@ class Run:
         out["first_polls"] = asyncio.run(first_polls(site, args.fresh, args.first_poll_limit))
         log(f"  {out['first_polls']}")
         out["warmup"] = warm_up(site, args.warmup, args.warmup_max)
+        # the archive cache too: the download rounds measure the steady state, as the
+        # checksum rounds do (the first download of a device in a worker is one query)
+        out["download_warmup"] = warm_up(
+            site, args.warmup, args.warmup_max, path="/controller/download-config/"
+        )
         out["polls"] = compare(site, ENDPOINTS, args.rounds, args.seconds)
         out["poll_target"] = poll_target
 
@@ -1060,7 +1065,9 @@ def _first_polls(results, add):
         "The first poll of a device records its address (a write, and the clean-up of the "
         "same address on other devices); the fleet makes it for the devices inserted without "
         "an address, 16 at a time (the others are inserted as their first poll leaves them). "
-        "Then random polls fill the workers' caches (req/s of each warm-up run)."
+        "Then random polls fill the workers' caches, and random downloads their archive "
+        "caches (req/s of each warm-up run; a download that misses reads the archive with "
+        "one query)."
     )
     add("")
     rows = []
@@ -1069,15 +1076,16 @@ def _first_polls(results, add):
         fp = section.get("first_polls")
         if fp:
             warm = " ".join(str(round(w["rps"])) for w in section.get("warmup", []))
+            downloads = " ".join(str(round(w["rps"])) for w in section.get("download_warmup", []))
             rows.append(
                 (label, f"{fp['devices']:,} of {fp['of']:,}", fmt(fp["per_second"]),
-                 fmt(fp["median_ms"], 1), fp["errors"], warm)
+                 fmt(fp["median_ms"], 1), fp["errors"], warm, downloads)
             )  # fmt: skip
         if section.get("big", {}).get("warmup"):
             warm = " ".join(str(round(w["rps"])) for w in section["big"]["warmup"])
-            rows.append((label, f"{section['big']['devices']:,}", "", "", "", warm))
+            rows.append((label, f"{section['big']['devices']:,}", "", "", "", warm, ""))
     headers = ("mode", "devices polling a first time", "first polls/s", "median ms", "errors")
-    for line in table(headers + ("warm-up runs (req/s)",), rows):
+    for line in table(headers + ("checksum warm-up (req/s)", "download warm-up (req/s)"), rows):
         add(line)
 
 

@@ -14,6 +14,8 @@
 ``CELERY_VISIBILITY_TIMEOUT``   with ``REDIS_URL``: seconds after which a task whose
                                 worker vanished is delivered again; default 600
 ``NETJSONCONFIG_SHARED_SECRET`` else read from ``VAR_DIR/shared_secret``
+``NETJSONCONFIG_TRUSTED_PROXIES`` comma-separated addresses or networks of reverse
+                                proxies whose ``X-Forwarded-For`` is the device's address
 ``NETJSONCONFIG_VAR_DIR``       runtime data (database, secrets, static files);
                                 default ``var/`` beside ``manage.py``
 ==============================  ===============================================
@@ -109,7 +111,15 @@ INSTALLED_APPS = [
 
 HAS_WHITENOISE = find_spec("whitenoise") is not None
 
+# reverse proxies whose X-Forwarded-For header is the device's address (docs/deployment.md)
+NETJSONCONFIG_TRUSTED_PROXIES = env_list("NETJSONCONFIG_TRUSTED_PROXIES")
+
 MIDDLEWARE = [
+    *(
+        ["django_netjsonconfig.middleware.ForwardedForMiddleware"]
+        if NETJSONCONFIG_TRUSTED_PROXIES
+        else []
+    ),
     "django.middleware.security.SecurityMiddleware",
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if HAS_WHITENOISE else []),
     "django.contrib.sessions.middleware.SessionMiddleware",

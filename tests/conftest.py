@@ -3,6 +3,7 @@ import os
 import pytest
 from django.test import Client
 
+from django_netjsonconfig.services import archivecache
 from django_netjsonconfig.settings import app_settings
 
 
@@ -15,8 +16,10 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _reset_app_settings():
     app_settings.reload()
+    archivecache.reset()
     yield
     app_settings.reload()
+    archivecache.reset()
 
 
 @pytest.fixture

@@ -222,17 +222,22 @@ def test_with_celery_the_job_is_a_task_taking_its_id(
     assert not queryset.exists()
 
 
-def test_with_the_broker_down_the_job_runs_in_a_thread(settings, monkeypatch):
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_the_job_runs_in_a_thread(settings, monkeypatch, small_batches):
     from django_netjsonconfig import tasks
 
-    started = []
+    settings.NETJSONCONFIG_FANOUT = "celery"
 
-    def broken(*args):
+    def broker_down(*args):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.run_bulk_job, "delay", broken)
-    monkeypatch.setattr(bulk, "_start_thread", lambda job_id: started.append(job_id))
+    monkeypatch.setattr(tasks.run_bulk_job, "delay", broker_down)
+    devices = bulk_fleet(3)
+    queryset = get_model("device").objects.filter(pk__in=[d.pk for d in devices])
 
-    bulk._enqueue("some-id")
+    outcome = bulk.submit("delete", queryset, {})  # no transaction: sent at once
+    bulk.wait_for_threads(timeout=30)
 
-    assert started == ["some-id"]
+    outcome.job.refresh_from_db()
+    assert outcome.job.status == "done"
+    assert not queryset.exists()

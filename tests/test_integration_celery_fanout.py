@@ -31,6 +31,14 @@ def _rendered_by_worker(worker):
     return sum(int(n) for n in found)
 
 
+def _wait_for_log(worker, expected):
+    """A batch commits its rows before the worker logs "succeeded": give the log 10 s."""
+    try:
+        wait_until(lambda: _rendered_by_worker(worker) >= expected, 10, 0.05, "the worker's log")
+    except AssertionError:
+        pass  # the assertion that follows reports the difference with the logs
+
+
 def test_a_template_edit_makes_as_many_queries_for_many_devices_as_for_few(tmp_path):
     require("postgres")
     require("redis")
@@ -43,6 +51,7 @@ def test_a_template_edit_makes_as_many_queries_for_many_devices_as_for_few(tmp_p
 
         small = driver.call("edit_template_counting_queries", few["template"], EDITED)
         wait_until(lambda: driver.call("pending_count") == 0, 30, 0.1, "the small fan-out")
+        _wait_for_log(worker, 5)
         assert _rendered_by_worker(worker) == 5, site.logs()
         large = driver.call("edit_template_counting_queries", many["template"], EDITED)
         assert small["mode"] == large["mode"] == "celery"
@@ -52,6 +61,7 @@ def test_a_template_edit_makes_as_many_queries_for_many_devices_as_for_few(tmp_p
 
         wait_until(lambda: driver.call("pending_count") == 0, 60, 0.1, "the worker's re-renders")
         after = driver.call("states")
+        _wait_for_log(worker, 5 + MANY)
         assert _rendered_by_worker(worker) == 5 + MANY, site.logs()
         for device_id, state in after.items():
             assert state["pending"] == 0

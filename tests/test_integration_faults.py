@@ -291,6 +291,12 @@ def test_a_batch_whose_worker_is_killed_is_redone_by_another_worker(tmp_path):
         redone_in = time.monotonic() - killed_at
         unfinished = set(_task_ids(first, "received")) - set(_task_ids(first, "succeeded"))
         assert unfinished, f"the killed worker finished its batches\n{site.logs()}"
+        # the batch's rows commit before the worker logs that the task succeeded
+        deadline = time.monotonic() + 10
+        while not unfinished <= set(_task_ids(second, "succeeded")):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         assert unfinished <= set(_task_ids(second, "succeeded")), site.logs()
         states = assert_all_rendered(driver, "\n" + site.logs())
         _poll_sample(site, made, states)

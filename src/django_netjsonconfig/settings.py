@@ -43,6 +43,8 @@ DEFAULTS = {
     "HARDWARE_ID_ENABLED": False,
     "HARDWARE_ID_AS_NAME": True,
     "SHARED_MANAGEMENT_IP_ADDRESS_SPACE": True,
+    # reverse proxies whose X-Forwarded-For gives the device's address (see middleware.py)
+    "TRUSTED_PROXIES": (),
     # largest request body a device endpoint accepts, in bytes
     "MAX_DEVICE_REQUEST_SIZE": 64 * 1024,
     "USER_COMMANDS": (),
@@ -52,6 +54,12 @@ DEFAULTS = {
     "GENERATION_FILE": None,
     # devices whose poll answer a process keeps in memory
     "POLL_CACHE_SIZE": 200_000,
+    # read the devices in bulk into a process's poll cache at its first miss (and again
+    # when misses pile up), so that polls do not each go to the database to fill it
+    "POLL_CACHE_WARM": True,
+    # bytes of configuration archives a process keeps in memory for the download endpoint
+    # (keyed by config and checksum, least recently used evicted first; 0 disables it)
+    "ARCHIVE_CACHE_BYTES": 8 * 1024 * 1024,
     # configs re-rendered per background task
     "RENDER_BATCH_SIZE": 500,
     # how fan-out re-renders run: "celery", "thread", "inline", or None (automatic)

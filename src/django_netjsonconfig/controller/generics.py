@@ -16,7 +16,7 @@ from django.views import View
 
 from .. import signals
 from ..apps import get_model
-from ..services import configs, devices, fanout, pollcache, registration
+from ..services import archivecache, configs, devices, fanout, pollcache, registration
 from ..services.rendering import RenderError
 from ..settings import app_settings
 
@@ -40,10 +40,16 @@ class Refused(Exception):
 
 
 def parse_uuid(value):
+    if type(value) is uuid.UUID:  # the URL's converter made it already
+        return value
     try:
         return uuid.UUID(str(value))
     except ValueError:
         raise Refused("error: invalid device id", 404) from None
+
+
+def _split(query):
+    return (part.partition("=") for part in query.split("&") if part)
 
 
 def _clean(params):
@@ -110,6 +116,9 @@ class ControllerView(View):
         if request.method == "GET":
             # parsed straight from the query string: a poll needs no QueryDict
             query = request.META.get("QUERY_STRING", "")
+            if "%" not in query and "+" not in query:
+                # nothing escaped (a poll: key=<hex>): what parse_qsl would give
+                return _clean({name: value for name, _, value in _split(query)})
             try:
                 pairs = parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="strict")
             except (UnicodeDecodeError, ValueError):
@@ -206,9 +215,9 @@ class PollView(ControllerView):
         entry = cache.get(device_id)
         if entry is None:
             entry = self.load_entry(device_id, cache)
-        if not hmac.compare_digest(entry.key.encode(), params["key"].encode()):
+        if not entry.key_matches(params["key"]):  # constant time
             raise Refused("error: wrong key", 403)
-        if entry.config_id is None:
+        if not entry.has_config:
             raise Refused("error: device has no configuration", 404)
         for _attempt in range(3):
             if entry.usable():
@@ -217,21 +226,20 @@ class PollView(ControllerView):
             entry = self.load_entry(device_id, cache)
         raise Refused("error: configuration cannot be rendered", 503)
 
+    ENTRY_FIELDS = (
+        "key",
+        "name",
+        "last_ip",
+        "management_ip",
+        "config__id",
+        "config__checksum_db",
+        "config__render_pending",
+    )
+
     def load_entry(self, device_id, cache):
+        cache.warm(self.warm_rows)
         generation = cache.current_generation(device_id)
-        row = (
-            self.device_model.objects.filter(pk=device_id)
-            .values_list(
-                "key",
-                "name",
-                "last_ip",
-                "management_ip",
-                "config__id",
-                "config__checksum_db",
-                "config__render_pending",
-            )
-            .first()
-        )
+        row = self.device_model.objects.filter(pk=device_id).values_list(*self.ENTRY_FIELDS).first()
         if row is None:
             raise Refused("error: device not found", 404)
         key, name, last_ip, management_ip, config_id, checksum, pending = row
@@ -241,6 +249,13 @@ class PollView(ControllerView):
         if entry.usable() and config_id is not None:
             cache.put(device_id, entry)
         return entry
+
+    def warm_rows(self, after, limit):
+        """Rows of poll cache entries, by device id, for ``PollCache.warm``."""
+        devices = self.device_model.objects.order_by("pk")
+        if after is not None:
+            devices = devices.filter(pk__gt=after)
+        return list(devices.values_list("pk", *self.ENTRY_FIELDS)[:limit])
 
     def render_now(self, entry):
         config = (
@@ -253,22 +268,31 @@ class PollView(ControllerView):
         configs.refresh(config, config.render_action or "config_changed")
 
     def device_instance(self, device_id, entry):
-        """The device, with the fields the cache holds (the others load on access)."""
-        return self.device_model.from_db(
-            "default",
-            ["id", "key", "name", "last_ip", "management_ip"],
-            [device_id, entry.key, entry.name, entry.last_ip, entry.management_ip],
-        )
+        """The device, with the fields the entry holds (the others load on access):
+        all the addresses' bookkeeping needs from an entry read from the database,
+        only the id from a cached record."""
+        if isinstance(entry, pollcache.Entry):
+            return self.device_model.from_db(
+                "default",
+                ["id", "key", "name", "last_ip", "management_ip"],
+                [device_id, entry.key, entry.name, entry.last_ip, entry.management_ip],
+            )
+        return self.device_model.from_db("default", ["id"], [device_id])
 
     def record_addresses(self, request, params, device_id, entry):
         """Record a new address; returns the device instance if one had to be built."""
         last_ip = self.remote_addr(request)
         management_ip = self.management_ip(params)
-        if (last_ip and last_ip != entry.last_ip) or management_ip != entry.management_ip:
+        if not entry.addresses_differ(last_ip, management_ip):
+            return None
+        if isinstance(entry, pollcache.Entry):
             device = self.device_instance(device_id, entry)
-            devices.update_addresses(device, last_ip, management_ip, cleanup=self.cleanup_addresses)
-            return device
-        return None
+        else:  # a cached record holds digests of the addresses: read them
+            device = self.device_model.objects.filter(pk=device_id).first()
+            if device is None:
+                raise Refused("error: device not found", 404)
+        devices.update_addresses(device, last_ip, management_ip, cleanup=self.cleanup_addresses)
+        return device
 
     def get(self, request, pk):
         params = self.params(request)
@@ -299,21 +323,32 @@ class BaseDownloadConfigView(PollView):
     signal = signals.config_download_requested
 
     def answer(self, entry):
-        archive = self.stored_archive(entry)
+        archive, name = self.stored_archive(entry)
         response = ControllerResponse(archive, content_type="application/octet-stream")
-        response["Content-Disposition"] = f"attachment; filename={entry.name}.tar.gz"
+        response["Content-Disposition"] = f"attachment; filename={name}.tar.gz"
         return response
 
     def stored_archive(self, entry):
-        row = self._fetch_archive(entry.config_id)
+        """(archive, device name) for the entry's checksum."""
+        # the entry's checksum is current (the poll cache sees to it) and is the MD5 of
+        # the archive: what the cache holds under it is the archive to send (and the
+        # name it was sent with, used while the entry says the name is the same)
+        cache = archivecache.get_cache()
+        config_id = entry.config_id
+        found = cache.get_named(config_id, entry.checksum)
+        if found is not None and entry.name_is(found[1]):
+            return found
+        row = self._fetch_archive(config_id)
         if row is None:
             raise Refused("error: device has no configuration", 404)
-        archive, checksum = row
+        archive, checksum, name = row
         if archive is not None and checksum == entry.checksum:
-            return bytes(archive)
+            archive = bytes(archive)
+            cache.put(config_id, checksum, archive, name)
+            return archive, name
         # stored before archives were kept, or changed since the entry was read: render it
         config = self.config_model.objects.select_related("device", "device__group").get(
-            pk=entry.config_id
+            pk=config_id
         )
         try:
             rendered = configs.render(config)
@@ -326,20 +361,31 @@ class BaseDownloadConfigView(PollView):
             )
         else:
             configs.refresh(config)
-        return rendered.archive
+        name = config.device.name
+        if rendered.checksum == entry.checksum:
+            cache.put(config_id, rendered.checksum, rendered.archive, name)
+        return rendered.archive, name
 
     def _fetch_archive(self, config_id):
-        """(archive, checksum) of a config, by primary key, in one plain query: this runs
-        for every download, and the ORM would cost more than the query itself."""
+        """(archive, checksum, device name) of a config, by primary key, in one plain
+        query: the ORM would cost more than the query itself."""
         model = self.config_model
         sql = getattr(type(self), "_archive_sql", None)
         if sql is None or sql[0] is not model:
             opts = model._meta
+            device_field = opts.get_field("device")
+            device_opts = device_field.related_model._meta
             quote = connections[router.db_for_read(model)].ops.quote_name
-            text = "SELECT {}, {} FROM {} WHERE {} = %s".format(
+            text = (
+                "SELECT c.{}, c.{}, d.{} FROM {} c INNER JOIN {} d ON d.{} = c.{} WHERE c.{} = %s"
+            ).format(
                 quote(opts.get_field("archive").column),
                 quote(opts.get_field("checksum_db").column),
+                quote(device_opts.get_field("name").column),
                 quote(opts.db_table),
+                quote(device_opts.db_table),
+                quote(device_opts.pk.column),
+                quote(device_field.column),
                 quote(opts.pk.column),
             )
             sql = type(self)._archive_sql = (model, text)

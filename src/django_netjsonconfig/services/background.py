@@ -1,70 +1,126 @@
-"""Slow work that a request must not wait for (Diffie-Hellman parameters, say).
+"""Work a request must not wait for: the one place that decides how it runs.
 
-It runs the way the fan-out re-renders run (``NETJSONCONFIG_FANOUT``, see
-``services.fanout.mode``): a Celery task, a daemon thread of the web process, or
-at once for ``"inline"`` (tests, small sites). In every case it starts after the
-transaction that asked for it has committed. The work is a dotted path to a
-function taking plain arguments (ids), which must be idempotent.
+``NETJSONCONFIG_FANOUT`` (see :func:`mode`) chooses for every kind of background
+work of the app (fan-out re-renders, admin bulk jobs, Diffie-Hellman parameters):
+
+- ``"celery"``: a Celery task, sent after the transaction that asked for it has
+  committed (tasks are acknowledged late: one whose worker dies is delivered
+  again, so the work must be idempotent);
+- ``"thread"``: a daemon thread of the process, started after commit, with its
+  own database connections, closed when it ends (the embedded mode, no broker);
+- ``"inline"``: in the request (tests, small sites);
+- ``None`` (default): ``"celery"`` when a broker is configured and tasks are not
+  run eagerly, else ``"thread"``.
+
+:func:`submit` runs a function that way; :func:`run` is the same for a function
+named by its dotted path (what a Celery task can carry). The fan-out keeps its
+own coalescing thread (one per process, woken again by later changes) but starts
+it with :func:`start_thread`.
 """
 
 import logging
 import threading
 from functools import partial
 
+from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils.module_loading import import_string
+
+from ..settings import app_settings
 
 logger = logging.getLogger(__name__)
 
 
-def run(path, *args):
-    from . import fanout
+def mode():
+    chosen = app_settings.FANOUT
+    if chosen:
+        return chosen
+    broker = getattr(settings, "CELERY_BROKER_URL", "") or ""
+    eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    if broker and not broker.startswith("memory://") and not eager:
+        return "celery"
+    return "thread"
 
-    how = fanout.mode()
+
+def submit(function, args=(), *, task=None, task_args=None, name, at_once=False, fallback=True):
+    """Run ``function(*args)`` in the background, the way :func:`mode` says.
+
+    ``task``: the Celery task doing the same with ``task_args`` (``args`` when
+    None). ``at_once``: in the inline mode, call it now rather than after commit
+    (the caller wants the result in the same transaction). ``fallback``: when the
+    broker refuses the task, run it in a thread rather than never (False when
+    what was asked is kept anyway, as the fan-out's marks are).
+    """
+    how = mode()
     if how == "inline":
-        transaction.on_commit(partial(_call, path, args))
-    elif how == "celery":
-        transaction.on_commit(partial(_enqueue, path, args))
+        if at_once:
+            function(*args)
+        else:
+            transaction.on_commit(partial(function, *args))
+    elif how == "celery" and task is not None:
+        send = partial(_send, task, tuple(args if task_args is None else task_args))
+        transaction.on_commit(partial(send, function, args, name, fallback))
     else:
-        transaction.on_commit(partial(_start_thread, path, args))
+        transaction.on_commit(partial(start_thread, function, *args, name=name))
 
 
-def _call(path, args):
-    return import_string(path)(*args)
-
-
-def _enqueue(path, args):
-    from .. import tasks
-
+def _send(task, task_args, function, args, name, fallback):
     try:
-        tasks.run_background.delay(path, [str(a) for a in args])
-    except Exception as exc:  # broker down: run it in a thread rather than never
-        logger.warning("could not enqueue %s (%s); running it in a thread", path, exc)
-        _start_thread(path, args)
+        task.delay(*task_args)
+    except Exception as exc:  # the broker is down
+        if not fallback:
+            logger.warning("could not send %s (%s); it is kept for later", task.name, exc)
+            return
+        logger.warning("could not send %s (%s); running it in a thread", task.name, exc)
+        start_thread(function, *args, name=name)
 
 
 _threads = []
+_threads_lock = threading.Lock()
 
 
-def _start_thread(path, args):
-    thread = threading.Thread(
-        target=_thread_main, args=(path, args), name="netjsonconfig-background", daemon=True
-    )
-    _threads.append(thread)
+def start_thread(function, *args, name):
+    """``function(*args)`` in a daemon thread that opens its own database connections
+    and closes them when it ends; an exception is logged, never raised."""
+    thread = threading.Thread(target=_thread_main, args=(function, args), name=name, daemon=True)
+    with _threads_lock:
+        _threads[:] = [t for t in _threads if t.is_alive()]
+        _threads.append(thread)
     thread.start()
+    return thread
 
 
-def _thread_main(path, args):
+def _thread_main(function, args):
     close_old_connections()
     try:
-        _call(path, args)
+        function(*args)
     except Exception:
-        logger.exception("background work %s failed", path)
+        logger.exception("background work %s failed", getattr(function, "__qualname__", function))
     finally:
         connection.close()
 
 
 def wait(timeout=None):
-    """Block until the background threads started so far have finished (tests)."""
-    while _threads:
-        _threads.pop().join(timeout)
+    """Block until the background threads started so far have ended (tests, commands)."""
+    with _threads_lock:
+        threads = list(_threads)
+    for thread in threads:
+        thread.join(timeout)
+
+
+# --- work named by a dotted path ---------------------------------------------------------
+def run(path, *args):
+    """Run the function at ``path`` with ``args`` (ids) in the background, after commit."""
+    from .. import tasks
+
+    submit(
+        _call,
+        (path, args),
+        task=tasks.run_background,
+        task_args=(path, [str(a) for a in args]),
+        name="netjsonconfig-background",
+    )
+
+
+def _call(path, args):
+    return import_string(path)(*args)

@@ -18,13 +18,12 @@ reverted without the others; a deleted device is recoverable.
 """
 
 import logging
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +32,7 @@ from django.utils.translation import ngettext
 from .. import signals
 from ..apps import get_model, get_models_app
 from ..settings import app_settings
-from . import fanout, history, relations
+from . import background, fanout, history, relations
 
 logger = logging.getLogger(__name__)
 
@@ -356,15 +355,20 @@ def submit(action, queryset, params, *, user=None):
 
 
 def start(job):
-    """Have ``job`` run in the background, the way ``fanout.mode()`` says."""
-    how = fanout.mode()
-    if how == "inline":
-        run_job(job.pk)
+    """Have ``job`` run in the background (``services.background``); in the inline
+    mode it runs at once, within the caller's transaction."""
+    from .. import tasks
+
+    background.submit(
+        run_job,
+        (job.pk,),
+        task=tasks.run_bulk_job,
+        task_args=(str(job.pk),),
+        name=f"netjsonconfig-bulk-{job.pk}",
+        at_once=True,
+    )
+    if background.mode() == "inline":
         job.refresh_from_db()
-    elif how == "celery":
-        transaction.on_commit(partial(_enqueue, str(job.pk)))
-    else:
-        transaction.on_commit(partial(_start_thread, str(job.pk)))
 
 
 def run_job(job_id):
@@ -403,40 +407,6 @@ def run_job(job_id):
     return job
 
 
-def _enqueue(job_id):
-    from .. import tasks
-
-    try:
-        tasks.run_bulk_job.delay(job_id)
-    except Exception as exc:  # broker down: run it here rather than never
-        logger.warning("could not enqueue bulk job %s (%s); running it in a thread", job_id, exc)
-        _start_thread(job_id)
-
-
-_threads = {}
-
-
-def _start_thread(job_id):
-    thread = threading.Thread(
-        target=_thread_main, args=(job_id,), name=f"netjsonconfig-bulk-{job_id}", daemon=True
-    )
-    _threads[job_id] = thread
-    thread.start()
-
-
-def _thread_main(job_id):
-    try:
-        close_old_connections()
-        run_job(job_id)
-    except Exception:
-        logger.exception("bulk job %s failed", job_id)
-    finally:
-        connection.close()
-
-
 def wait_for_threads(timeout=None):
     """Block until the background jobs of this process are finished (tests)."""
-    for job_id, thread in list(_threads.items()):
-        thread.join(timeout)
-        if not thread.is_alive():
-            _threads.pop(job_id, None)
+    background.wait(timeout)

@@ -7,7 +7,8 @@ runs in the background, batch by batch; a device that polls before its batch
 has run gets its config rendered on the spot (see the checksum endpoint), so
 no device is ever answered a stale checksum once the change has committed.
 
-How the batches run (``NETJSONCONFIG_FANOUT``):
+How the batches run (``NETJSONCONFIG_FANOUT``, decided in ``services.background``
+for all background work):
 
 - ``"celery"``: tasks on the Celery workers (acknowledged late: a batch whose
   worker dies is delivered again; rendering is idempotent);
@@ -25,26 +26,17 @@ next fan-out) finishes the rest. Nothing is lost.
 import logging
 import threading
 
-from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, transaction
 from django.db.models import F
 
 from ..apps import get_model
 from ..settings import app_settings
-from . import configs, pollcache, relations
+from . import background, configs, pollcache, relations
 
 logger = logging.getLogger(__name__)
 
 
-def mode():
-    chosen = app_settings.FANOUT
-    if chosen:
-        return chosen
-    broker = getattr(settings, "CELERY_BROKER_URL", "") or ""
-    eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
-    if broker and not broker.startswith("memory://") and not eager:
-        return "celery"
-    return "thread"
+mode = background.mode  # how background work runs (``NETJSONCONFIG_FANOUT``)
 
 
 def mark(queryset, action, *, render=True):
@@ -64,13 +56,19 @@ def mark(queryset, action, *, render=True):
 
 def schedule():
     """Have the pending configs re-rendered, the way ``mode()`` says."""
-    how = mode()
-    if how == "inline":
-        render_pending()
-    elif how == "celery":
-        transaction.on_commit(_enqueue)
-    else:
-        transaction.on_commit(_start_thread)
+    if mode() == "thread":
+        transaction.on_commit(_wake_thread)
+        return
+    from .. import tasks
+
+    # broker down: the marks stay, polls render on demand, the next change retries
+    background.submit(
+        render_pending,
+        task=tasks.dispatch_pending_renders,
+        name="netjsonconfig-render",
+        at_once=True,
+        fallback=False,
+    )
 
 
 _caught_up = set()
@@ -151,43 +149,34 @@ def pending_batches():
     return [pks[i : i + size] for i in range(0, len(pks), size)]
 
 
-# --- celery ------------------------------------------------------------------------------------
-def _enqueue():
-    from .. import tasks
-
-    try:
-        tasks.dispatch_pending_renders.delay()
-    except Exception as exc:  # broker down: the marks stay, polls render on demand
-        logger.warning("could not enqueue the re-rendering (%s); rendered on demand", exc)
-
-
 # --- thread ------------------------------------------------------------------------------------
+# One re-rendering thread per process, woken again by changes made while it runs.
 _thread_lock = threading.Lock()
 _thread = None
 _again = threading.Event()
 
 
-def _start_thread():
+def _wake_thread():
     global _thread
     with _thread_lock:
         _again.set()
-        if _thread is not None and _thread.is_alive():
-            return
-        _thread = threading.Thread(target=_thread_main, name="netjsonconfig-render", daemon=True)
-        _thread.start()
+        if _thread is None:
+            _thread = background.start_thread(_render_loop, name="netjsonconfig-render")
 
 
-def _thread_main():
-    try:
-        while _again.is_set():
+def _render_loop():
+    global _thread
+    while True:
+        with _thread_lock:
+            if not _again.is_set():
+                _thread = None  # a wake from now on starts a new thread
+                return
             _again.clear()
-            close_old_connections()
-            try:
-                render_pending()
-            except Exception:
-                logger.exception("background re-rendering failed; polls render on demand")
-    finally:
-        connection.close()
+        close_old_connections()
+        try:
+            render_pending()
+        except Exception:
+            logger.exception("background re-rendering failed; polls render on demand")
 
 
 def wait_for_thread(timeout=None):

@@ -54,6 +54,7 @@ devices:
 
 import hashlib
 import json
+import os
 import threading
 from collections import OrderedDict
 
@@ -115,14 +116,21 @@ memo = ValidationMemo()
 
 
 class ArchiveMemo:
-    """A bounded, thread-safe LRU of archives, by count and by total size."""
+    """A bounded, thread-safe LRU of archives, by count (``maxsize``; None: no bound)
+    and by total size; ``weigh(item)`` gives an item's size (``len`` by default)."""
 
-    def __init__(self, maxsize=512, maxbytes=16 * 1024 * 1024, max_item=256 * 1024):
+    def __init__(self, maxsize=512, maxbytes=16 * 1024 * 1024, max_item=256 * 1024, weigh=len):
         self.maxsize, self.maxbytes, self.max_item = maxsize, maxbytes, max_item
+        self.weigh = weigh
         self._items = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
+
+    @property
+    def size(self):
+        """Total size of the items held."""
+        return self._bytes
 
     def get(self, key):
         with self._lock:
@@ -133,17 +141,23 @@ class ArchiveMemo:
             return archive
 
     def put(self, key, archive):
-        if len(archive) > self.max_item:
-            return
+        """Keep ``archive`` unless it is larger than ``max_item``; True when kept."""
+        weight = self.weigh(archive)
+        if weight > self.max_item:
+            return False
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._bytes -= len(old)
+                self._bytes -= self.weigh(old)
             self._items[key] = archive
-            self._bytes += len(archive)
-            while self._items and (len(self._items) > self.maxsize or self._bytes > self.maxbytes):
+            self._bytes += weight
+            while self._items and (
+                (self.maxsize is not None and len(self._items) > self.maxsize)
+                or self._bytes > self.maxbytes
+            ):
                 _, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped)
+                self._bytes -= self.weigh(dropped)
+        return True
 
     def __len__(self):
         return len(self._items)
@@ -260,13 +274,56 @@ def _compile_lean(schema, formats, options):
     code = fastjsonschema.compile_to_code(schema, **options)
     code = code.replace(_LOCALS, "")
     namespace = {}
-    exec(compile(code, "<fastjsonschema netjsonconfig>", "exec"), namespace)
+    exec(code_object(code, "<fastjsonschema netjsonconfig>"), namespace)
     root = namespace["validate"]
 
     def validate(data):
         return root(data, formats)
 
     return validate
+
+
+# The child compiles the source it reads on stdin and writes the marshalled code
+# object, after a first line naming its interpreter.
+_COMPILER = (
+    "import marshal, sys\n"
+    "source = sys.stdin.buffer.read().decode()\n"
+    "code = compile(source, sys.argv[1], 'exec')\n"
+    "sys.stdout.buffer.write(sys.version.encode() + b'\\n' + marshal.dumps(code))\n"
+)
+
+
+def code_object(source, filename):
+    """``compile(source, filename, "exec")``, done in a child interpreter when possible.
+
+    The validators' source is about 400 kB; compiling it in the process leaves some
+    20 MB of compiler memory that the allocator keeps for the life of the process
+    (a web worker that renders once would carry it until it exits), while the code
+    object itself, loaded with ``marshal``, takes well under 1 MB. The child is a
+    bare interpreter (no site, no Django), started once per schema and process.
+    Anything unexpected (no usable interpreter, another version, a failure)
+    compiles here instead.
+    """
+    import marshal
+    import subprocess
+    import sys
+
+    executable = sys.executable or ""
+    if os.path.basename(executable).startswith("python"):
+        try:
+            done = subprocess.run(  # noqa: S603  (our own interpreter, our own script)
+                [executable, "-I", "-S", "-c", _COMPILER, filename],
+                input=source.encode(),
+                capture_output=True,
+                timeout=60,
+                check=True,
+            )
+            version, _, payload = done.stdout.partition(b"\n")
+            if version.decode() == sys.version:
+                return marshal.loads(payload)
+        except Exception:  # noqa: S110  (compile here instead)
+            pass
+    return compile(source, filename, "exec")
 
 
 def compiled_validator(schema):

@@ -13,16 +13,17 @@
 
 Whatever uses a certificate whose text changed (a VPN server, a device's VPN
 client) is re-rendered through ``services.vpns.certificate_changed``.
+
+``cryptography`` (several MB per process) is imported by ``_crypto()`` the first time a
+PKI operation needs it, not when this module is: a worker that only serves the devices'
+polls never loads it.
 """
 
 import base64
 import datetime
+import functools
+import types
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa, x25519
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -30,29 +31,54 @@ from django.utils import timezone
 from ..settings import app_settings
 from .batch import managed
 
-NS_CERT_TYPE_OID = ObjectIdentifier("2.16.840.1.113730.1.1")
 # DER BIT STRINGs of the Netscape certificate type: client (bit 0), server (bit 1)
 NS_CERT_TYPES = {"client": b"\x03\x02\x07\x80", "server": b"\x03\x02\x06\x40"}
-EKU = {"server": ExtendedKeyUsageOID.SERVER_AUTH, "client": ExtendedKeyUsageOID.CLIENT_AUTH}
-EKU_NAMES = {"serverAuth": ExtendedKeyUsageOID.SERVER_AUTH, "clientAuth": EKU["client"]}
-DIGESTS = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+# hash algorithms by name: the class names of ``cryptography.hazmat.primitives.hashes``
+DIGESTS = {"sha256": "SHA256", "sha384": "SHA384", "sha512": "SHA512"}
+# subject fields of our models and the attribute of ``cryptography.x509.oid.NameOID``
 NAME_FIELDS = (
-    ("country_code", NameOID.COUNTRY_NAME),
-    ("state", NameOID.STATE_OR_PROVINCE_NAME),
-    ("city", NameOID.LOCALITY_NAME),
-    ("organization_name", NameOID.ORGANIZATION_NAME),
-    ("organizational_unit_name", NameOID.ORGANIZATIONAL_UNIT_NAME),
-    ("email", NameOID.EMAIL_ADDRESS),
-    ("common_name", NameOID.COMMON_NAME),
+    ("country_code", "COUNTRY_NAME"),
+    ("state", "STATE_OR_PROVINCE_NAME"),
+    ("city", "LOCALITY_NAME"),
+    ("organization_name", "ORGANIZATION_NAME"),
+    ("organizational_unit_name", "ORGANIZATIONAL_UNIT_NAME"),
+    ("email", "EMAIL_ADDRESS"),
+    ("common_name", "COMMON_NAME"),
 )
+
+
+@functools.cache
+def _crypto():
+    """The ``cryptography`` modules and the OIDs we use, imported on first use."""
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa, x25519
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+
+    eku = {"server": ExtendedKeyUsageOID.SERVER_AUTH, "client": ExtendedKeyUsageOID.CLIENT_AUTH}
+    return types.SimpleNamespace(
+        x509=x509,
+        InvalidSignature=InvalidSignature,
+        hashes=hashes,
+        serialization=serialization,
+        rsa=rsa,
+        x25519=x25519,
+        NS_CERT_TYPE_OID=ObjectIdentifier("2.16.840.1.113730.1.1"),
+        EKU=eku,
+        EKU_NAMES={"serverAuth": eku["server"], "clientAuth": eku["client"]},
+        DIGESTS={name: getattr(hashes, cls) for name, cls in DIGESTS.items()},
+        NAME_FIELDS=tuple((field, getattr(NameOID, oid)) for field, oid in NAME_FIELDS),
+    )
 
 
 # --- keys ------------------------------------------------------------------------------------
 def generate_rsa_key(bits):
-    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    return _crypto().rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
 def private_key_pem(key):
+    serialization = _crypto().serialization
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.TraditionalOpenSSL,
@@ -62,7 +88,7 @@ def private_key_pem(key):
 
 def wireguard_keys():
     """A new X25519 key pair, as WireGuard writes them: ``(private, public)`` in base64."""
-    private = x25519.X25519PrivateKey.generate()
+    private = _crypto().x25519.X25519PrivateKey.generate()
     return (
         base64.b64encode(private.private_bytes_raw()).decode(),
         base64.b64encode(private.public_key().public_bytes_raw()).decode(),
@@ -70,6 +96,7 @@ def wireguard_keys():
 
 
 def is_wireguard_pair(private_b64, public_b64):
+    x25519 = _crypto().x25519
     try:
         private = x25519.X25519PrivateKey.from_private_bytes(base64.b64decode(private_b64))
         return private.public_key().public_bytes_raw() == base64.b64decode(public_b64)
@@ -79,6 +106,7 @@ def is_wireguard_pair(private_b64, public_b64):
 
 # --- parsing ---------------------------------------------------------------------------------
 def load_certificate(pem):
+    x509 = _crypto().x509
     try:
         return x509.load_pem_x509_certificate(pem.strip().encode())
     except (ValueError, TypeError):
@@ -88,6 +116,7 @@ def load_certificate(pem):
 
 
 def load_private_key(pem):
+    serialization = _crypto().serialization
     try:
         return serialization.load_pem_private_key(pem.strip().encode(), password=None)
     except (ValueError, TypeError):
@@ -97,6 +126,7 @@ def load_private_key(pem):
 
 
 def _public_der(key):
+    serialization = _crypto().serialization
     return key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -106,23 +136,25 @@ def issued_by(certificate, ca_certificate):
     """True when ``certificate`` (x509 object) was signed by ``ca_certificate``."""
     try:
         certificate.verify_directly_issued_by(ca_certificate)
-    except (ValueError, TypeError, InvalidSignature):
+    except (ValueError, TypeError, _crypto().InvalidSignature):
         return False
     return True
 
 
 # --- building --------------------------------------------------------------------------------
 def _name(obj):
+    crypto = _crypto()
     attributes = [
-        x509.NameAttribute(oid, str(getattr(obj, field)))
-        for field, oid in NAME_FIELDS
+        crypto.x509.NameAttribute(oid, str(getattr(obj, field)))
+        for field, oid in crypto.NAME_FIELDS
         if getattr(obj, field, "")
     ]
-    return x509.Name(attributes)
+    return crypto.x509.Name(attributes)
 
 
 def _digest(obj):
-    return DIGESTS.get(obj.digest, hashes.SHA256)()
+    crypto = _crypto()
+    return crypto.DIGESTS.get(obj.digest, crypto.hashes.SHA256)()
 
 
 def _validity(obj, default_days):
@@ -134,6 +166,8 @@ def _validity(obj, default_days):
 
 
 def _extra_extensions(builder, obj):
+    crypto = _crypto()
+    x509, EKU, EKU_NAMES = crypto.x509, crypto.EKU, crypto.EKU_NAMES
     usages = []
     for extension in obj.extensions or []:
         if not isinstance(extension, dict):
@@ -142,7 +176,7 @@ def _extra_extensions(builder, obj):
         critical = bool(extension.get("critical", False))
         if name == "nsCertType" and value in NS_CERT_TYPES:
             builder = builder.add_extension(
-                x509.UnrecognizedExtension(NS_CERT_TYPE_OID, NS_CERT_TYPES[value]), critical
+                x509.UnrecognizedExtension(crypto.NS_CERT_TYPE_OID, NS_CERT_TYPES[value]), critical
             )
             usages.append(EKU[value])
         elif name == "extendedKeyUsage":
@@ -164,6 +198,7 @@ def _extra_extensions(builder, obj):
 
 
 def _sign_ca(ca, key):
+    x509 = _crypto().x509
     start, end = _validity(ca, app_settings.DEFAULT_CA_VALIDITY)
     name = _name(ca)
     builder = (
@@ -195,6 +230,7 @@ def _sign_ca(ca, key):
 
 
 def _sign_cert(cert, key, ca_certificate, ca_key):
+    x509 = _crypto().x509
     start, end = _validity(cert, app_settings.DEFAULT_CERT_VALIDITY)
     builder = (
         x509.CertificateBuilder()
@@ -229,7 +265,8 @@ def _sign_cert(cert, key, ca_certificate, ca_key):
 
 
 def _store(obj, certificate, key_pem, start, end):
-    obj.certificate = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    encoding = _crypto().serialization.Encoding.PEM
+    obj.certificate = certificate.public_bytes(encoding).decode()
     obj.private_key = key_pem
     obj.serial_number = str(certificate.serial_number)
     obj.validity_start, obj.validity_end = start, end
@@ -265,6 +302,7 @@ def import_existing(obj, ca=None):
     ``ca`` is the CA a certificate must have been issued by (None for a CA).
     Raises ``ValidationError`` naming the field; ``obj`` is not saved.
     """
+    x509 = _crypto().x509
     certificate = load_certificate(obj.certificate)
     key = load_private_key(obj.private_key)
     if _public_der(certificate.public_key()) != _public_der(key.public_key()):
@@ -289,20 +327,21 @@ def import_existing(obj, ca=None):
 
 
 def _read_fields(obj, certificate, key):
+    crypto = _crypto()
     subject = certificate.subject
-    for field, oid in NAME_FIELDS:
+    for field, oid in crypto.NAME_FIELDS:
         values = subject.get_attributes_for_oid(oid)
         if values:
             setattr(obj, field, str(values[0].value)[:64])
     obj.serial_number = str(certificate.serial_number)
     obj.validity_start = certificate.not_valid_before_utc
     obj.validity_end = certificate.not_valid_after_utc
-    if isinstance(key, rsa.RSAPrivateKey) and key.key_size in (1024, 2048, 3072, 4096):
+    if isinstance(key, crypto.rsa.RSAPrivateKey) and key.key_size in (1024, 2048, 3072, 4096):
         obj.key_length = key.key_size
     algorithm = certificate.signature_hash_algorithm
     if algorithm is not None and algorithm.name in DIGESTS:
         obj.digest = algorithm.name
-    obj.certificate = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    obj.certificate = certificate.public_bytes(crypto.serialization.Encoding.PEM).decode()
     obj.private_key = obj.private_key.strip() + "\n"
 
 
@@ -401,6 +440,8 @@ def revoke(cert):
 
 def crl(ca):
     """The CA's certificate revocation list, PEM, signed by the CA."""
+    crypto = _crypto()
+    x509 = crypto.x509
     ca_certificate, ca_key = load_certificate(ca.certificate), load_private_key(ca.private_key)
     now = timezone.now()
     builder = (
@@ -423,7 +464,7 @@ def crl(ca):
             .revocation_date(revoked_at or now)
             .build()
         )
-    return builder.sign(ca_key, _digest(ca)).public_bytes(serialization.Encoding.PEM)
+    return builder.sign(ca_key, _digest(ca)).public_bytes(crypto.serialization.Encoding.PEM)
 
 
 def extra_fields(model, *sources):

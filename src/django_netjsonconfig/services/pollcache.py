@@ -29,6 +29,7 @@ Where the generation lives:
 """
 
 import hashlib
+import hmac
 import logging
 import mmap
 import os
@@ -37,6 +38,7 @@ import tempfile
 import threading
 import time
 import uuid
+import zlib
 from functools import partial
 from typing import NamedTuple
 
@@ -50,10 +52,13 @@ logger = logging.getLogger(__name__)
 CHANNEL = "netjsonconfig:generation"
 COUNTER_KEY = "netjsonconfig:generation"
 SLOTS_KEY = "netjsonconfig:slots"
-ENTRY_PREFIX = "netjsonconfig:poll:"
+ENTRY_PREFIX = "netjsonconfig:poll2:"  # records of this layout (see pack)
 SLOTS = 65536
 PING_EVERY = 0.5  # seconds between the listener's pings
 SILENCE = 3.0  # seconds without a word from Redis after which nothing local is trusted
+WARM_CHUNK = 1000  # devices read per query by a warm-up pass (its rows are transient memory)
+WARM_PAUSE = 0.005  # seconds between two chunks (requests get the interpreter meanwhile)
+WARM_INTERVAL = 30.0  # seconds between the end of a warm-up pass and the next one
 _U64 = struct.Struct("<Q")
 
 
@@ -70,6 +75,69 @@ class Entry(NamedTuple):
     def usable(self):
         """Answerable from the cache: rendered and not waiting for a re-render."""
         return self.checksum is not None and not self.pending
+
+    def key_matches(self, key):
+        return hmac.compare_digest(self.key.encode(), key.encode())
+
+    def addresses_differ(self, last_ip, management_ip):
+        """Whether a poll from ``last_ip`` (None: unknown) reporting ``management_ip``
+        has something to record."""
+        return bool(last_ip and last_ip != self.last_ip) or management_ip != self.management_ip
+
+    def name_is(self, name):
+        return name == self.name
+
+    @property
+    def has_config(self):
+        return self.config_id is not None
+
+
+def digest(text):
+    """A stable 16-byte digest of ``text`` (of the key, for a cached record)."""
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def crc(text):
+    """A stable 32-bit check value of ``text`` or None (names, addresses: it only
+    tells whether they changed)."""
+    return zlib.crc32(b"\x00" if text is None else b"\x01" + text.encode())
+
+
+class Cached(NamedTuple):
+    """An entry as the cache holds it: digests instead of the key, name and addresses
+    (a fixed-size record, so 100,000 devices take about 10 MB in a process)."""
+
+    generation: tuple
+    key_digest: bytes
+    name_crc: int
+    last_ip_crc: int
+    management_ip_crc: int
+    config_bytes: bytes | None  # the config id's 16 bytes
+    checksum: str | None
+    pending: bool
+
+    def usable(self):
+        return self.checksum is not None and not self.pending
+
+    def key_matches(self, key):
+        return hmac.compare_digest(digest(key), self.key_digest)
+
+    def addresses_differ(self, last_ip, management_ip):
+        if last_ip and crc(last_ip) != self.last_ip_crc:
+            return True
+        return crc(management_ip) != self.management_ip_crc
+
+    def name_is(self, name):
+        return crc(name) == self.name_crc
+
+    @property
+    def has_config(self):
+        return self.config_bytes is not None
+
+    @property
+    def config_id(self):
+        """The config's id (made when asked: a checksum poll does not need it)."""
+        return None if self.config_bytes is None else uuid.UUID(bytes=self.config_bytes)
 
 
 # --- generations -----------------------------------------------------------------------------
@@ -103,6 +171,12 @@ class FileGeneration:
     def current(self, slot):
         mapped = self._open()
         return (_U64.unpack_from(mapped, 0)[0], _U64.unpack_from(mapped, 8 + 8 * slot)[0])
+
+    def snapshot(self):
+        """A function giving the generation of any slot, as all were at this moment."""
+        data = bytes(self._open())
+        base = _U64.unpack_from(data, 0)[0]
+        return lambda slot: (base, _U64.unpack_from(data, 8 + 8 * slot)[0])
 
     def bump(self, slot=None):
         import fcntl
@@ -213,6 +287,15 @@ class RedisGeneration:
             return None
         return (self._global, self._slots.get(slot, 0))
 
+    def snapshot(self):
+        """Like ``FileGeneration.snapshot``; ``None`` while nothing local is trusted."""
+        if self.current(0) is None:
+            return None
+        base, slots = self._global, dict(self._slots)
+        if base is None:
+            return None
+        return lambda slot: (base, slots.get(slot, 0))
+
     def bump(self, slot=None):
         try:
             if slot is None:
@@ -232,43 +315,138 @@ class RedisGeneration:
 
 
 # --- the cache -------------------------------------------------------------------------------
-_HEAD = struct.Struct("<QQ?16s")  # generation (global, slot), pending, config id
-_SEP = "\x1f"  # cannot occur in a key (no whitespace), a name, an address or a checksum
+#: generation (global, slot), flags, config id, digest of the key, check values of the
+#: name, the last and the management address, checksum (MD5)
+_RECORD = struct.Struct("<QQB16s16sIII16s")
+_PENDING, _HAS_CONFIG, _HAS_CHECKSUM = 1, 2, 4
+_ID = 16  # the device id before each record in the process's store
+_ROW = _ID + _RECORD.size
 
 
 def pack(entry):
-    """An entry as one compact ``bytes`` (about 150 bytes instead of about 700)."""
-    config_id = entry.config_id.bytes if entry.config_id is not None else bytes(16)
-    text = _SEP.join(
-        (
-            entry.key,
-            entry.name,
-            entry.last_ip or "",
-            entry.management_ip or "",
-            entry.checksum or "",
-            "1" if entry.config_id is not None else "",
-        )
+    """An ``Entry`` (or ``Cached``) as a fixed-size record; None if it cannot be one
+    (a checksum that is not an MD5)."""
+    if isinstance(entry, Cached):
+        key, name = entry.key_digest, entry.name_crc
+        last_ip, management_ip = entry.last_ip_crc, entry.management_ip_crc
+        config_id = entry.config_bytes
+    else:
+        key, name = digest(entry.key), crc(entry.name)
+        last_ip, management_ip = crc(entry.last_ip), crc(entry.management_ip)
+        config_id = None if entry.config_id is None else entry.config_id.bytes
+    flags = _PENDING if entry.pending else 0
+    if config_id is not None:
+        flags |= _HAS_CONFIG
+    else:
+        config_id = bytes(16)
+    checksum = bytes(16)
+    if entry.checksum is not None:
+        try:
+            checksum = bytes.fromhex(entry.checksum)
+        except ValueError:
+            return None
+        if len(checksum) != 16:
+            return None
+        flags |= _HAS_CHECKSUM
+    return _RECORD.pack(
+        *entry.generation, flags, config_id, key, name, last_ip, management_ip, checksum
     )
-    return _HEAD.pack(*entry.generation, entry.pending, config_id) + text.encode()
 
 
 def unpack(raw):
-    global_generation, slot_generation, pending, config_id = _HEAD.unpack_from(raw)
-    key, name, last_ip, management_ip, checksum, has_config = raw[_HEAD.size :].decode().split(_SEP)
-    return Entry(
-        (global_generation, slot_generation),
+    glob, slot, flags, config_id, key, name, last_ip, management_ip, checksum = _RECORD.unpack_from(
+        raw
+    )
+    return Cached(
+        (glob, slot),
         key,
         name,
-        last_ip or None,
-        management_ip or None,
-        uuid.UUID(bytes=config_id) if has_config else None,
-        checksum or None,
-        pending,
+        last_ip,
+        management_ip,
+        config_id if flags & _HAS_CONFIG else None,
+        checksum.hex() if flags & _HAS_CHECKSUM else None,
+        bool(flags & _PENDING),
     )
 
 
 def _generation_of(raw):
-    return _HEAD.unpack_from(raw)[:2]
+    return _RECORD.unpack_from(raw)[:2]
+
+
+class RecordStore:
+    """Records by device id, in few objects: ``2**BITS`` rows of fixed-size records
+    (device id, then record), each row one ``bytes``. Python objects per record
+    (a dict key, a value) would cost about 150 bytes more than the record itself.
+
+    Bounded by ``size``: beyond it the oldest record of the next row in turn goes.
+    Writers may race (request, warm-up and invalidation threads): a record can be
+    lost or an older one come back, and that is harmless, since a record is used
+    only while its generation stamp is the current one.
+    """
+
+    BITS = 14
+
+    def __init__(self, size):
+        self.size = size
+        self._mask = (1 << self.BITS) - 1
+        self.clear()
+
+    def clear(self):
+        self._rows = [b""] * (1 << self.BITS)
+        self.count = 0
+        self._hand = 0
+
+    def __len__(self):
+        return self.count
+
+    def __contains__(self, device_id_bytes):
+        return self.get(device_id_bytes) is not None
+
+    def _index(self, key):
+        return (key[0] | key[1] << 8) & self._mask
+
+    @staticmethod
+    def _find(row, key):
+        at = row.find(key)
+        while at != -1 and at % _ROW:  # the id's bytes inside another record
+            at = row.find(key, at + 1)
+        return at
+
+    def get(self, key):
+        row = self._rows[self._index(key)]
+        at = self._find(row, key)
+        return None if at < 0 else row[at + _ID : at + _ROW]
+
+    def put(self, key, record):
+        index = self._index(key)
+        row = self._rows[index]
+        at = self._find(row, key)
+        if at >= 0:
+            row = row[:at] + row[at + _ROW :]
+        else:
+            self.count += 1
+        self._rows[index] = row + key + record
+        if self.count > self.size:
+            self._evict()
+
+    def pop(self, key):
+        index = self._index(key)
+        row = self._rows[index]
+        at = self._find(row, key)
+        if at >= 0:
+            self._rows[index] = row[:at] + row[at + _ROW :]
+            self.count -= 1
+
+    def _evict(self):
+        for _ in range(len(self._rows)):
+            if self.count <= self.size:
+                return
+            index = self._hand
+            self._hand = (index + 1) & self._mask
+            row = self._rows[index]
+            if row:
+                self._rows[index] = row[_ROW:]
+                self.count -= 1
 
 
 class PollCache:
@@ -278,9 +456,14 @@ class PollCache:
         self.generation = generation
         self.size = size
         self.redis = redis_client
-        self._local = {}
+        self._local = RecordStore(size)
         if hasattr(generation, "on_reset"):
             generation.on_reset = self._local.clear
+        self._warm_lock = threading.Lock()
+        self._warm_thread = None
+        self._warm_ended = None  # time.monotonic() when the last pass ended
+        self._warm_full = False  # the last pass stopped at ``size``: the fleet is bigger
+        self.misses = 0  # since the last pass ended
 
     def current_generation(self, device_id):
         return self.generation.current(slot_of(device_id))
@@ -294,27 +477,89 @@ class PollCache:
             return unpack(raw)
         if self.redis is not None:
             raw = self._redis_get(device_id)
-            if raw is not None and _generation_of(raw) == generation:
+            if raw is not None and len(raw) == _RECORD.size and _generation_of(raw) == generation:
                 self._remember(device_id, raw)
                 return unpack(raw)
         return None
 
-    def put(self, device_id, entry):
+    def put(self, device_id, entry, remote=True):
         """Store ``entry``, stamped with the generation read before the database."""
         if entry.generation is None:
             return
         if entry.generation != self.generation.current(slot_of(device_id)):
             return  # a change committed meanwhile: this entry is already old
         raw = pack(entry)
+        if raw is None:
+            return
         self._remember(device_id, raw)
-        if self.redis is not None:
+        if remote and self.redis is not None:
             self._redis_put(device_id, raw)
 
     def _remember(self, device_id, raw):
-        local = self._local
-        local[device_id.bytes] = raw
-        if len(local) > self.size:
-            del local[next(iter(local))]
+        self._local.put(device_id.bytes, raw)
+
+    # --- warm-up -----------------------------------------------------------------------
+    def warm(self, load_rows):
+        """Start a warm-up pass in the background when one is due.
+
+        Called at each miss. A pass reads the devices in chunks of ``WARM_CHUNK``
+        (``load_rows(after_id, limit)`` gives rows of ``Entry`` fields after the
+        device id, ordered by it) and keeps them in this process only, each stamped
+        with the generation seen before its chunk was read, like any entry read
+        from the database. It runs at the first miss of the process, and again
+        after ``max(1000, size / 100)`` misses, at most every ``WARM_INTERVAL``
+        seconds, unless the last pass found more devices than ``size`` (misses are
+        then expected, and a pass would not help).
+        """
+        self.misses += 1
+        if self._warm_thread is not None or not app_settings.POLL_CACHE_WARM:
+            return
+        if self._warm_ended is not None:
+            if self._warm_full or self.misses < max(1000, self.size // 100):
+                return
+            if time.monotonic() - self._warm_ended < WARM_INTERVAL:
+                return
+        with self._warm_lock:
+            if self._warm_thread is not None:
+                return
+            self._warm_thread = threading.Thread(
+                target=self._warm_pass, args=(load_rows,), name="netjsonconfig-warm", daemon=True
+            )
+            self._warm_thread.start()
+
+    def _warm_pass(self, load_rows):
+        from django.db import connections
+
+        loaded, after = 0, None
+        try:
+            while loaded < self.size:
+                stamp = self.generation.snapshot()
+                if stamp is None:
+                    break  # nothing local is trusted now
+                rows = load_rows(after, min(WARM_CHUNK, self.size - loaded))
+                if not rows:
+                    break
+                for device_id, *fields in rows:
+                    entry = Entry(stamp(slot_of(device_id)), *fields[:-1], bool(fields[-1]))
+                    if entry.config_id is not None and entry.usable():
+                        self.put(device_id, entry, remote=False)
+                loaded += len(rows)
+                after = rows[-1][0]
+                time.sleep(WARM_PAUSE)
+            self._warm_full = loaded >= self.size
+        except Exception as exc:  # a warm-up is only an optimisation
+            logger.warning("poll cache warm-up stopped (%s)", exc)
+        finally:
+            connections.close_all()  # this thread's own connections
+            self._warm_ended = time.monotonic()
+            self.misses = 0
+            self._warm_thread = None
+
+    def wait_warm(self, timeout=None):
+        """Wait for a running warm-up pass (tests, benchmarks)."""
+        thread = self._warm_thread
+        if thread is not None:
+            thread.join(timeout)
 
     def _redis_get(self, device_id):
         try:
@@ -336,13 +581,13 @@ class PollCache:
         for slot in {slot_of(device_id) for device_id in device_ids}:
             self.generation.bump(slot)
         for device_id in device_ids:
-            self._local.pop(device_id.bytes, None)
+            self._local.pop(device_id.bytes)
 
     def clear_local(self):
         self._local.clear()
 
     def forget(self, device_id):
-        self._local.pop(device_id.bytes, None)
+        self._local.pop(device_id.bytes)
 
 
 _cache = None
