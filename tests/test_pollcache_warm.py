@@ -4,6 +4,7 @@ so later polls make no query, and a warm-up never makes an answer stale."""
 import pytest
 
 from django_netjsonconfig.apps import get_model
+from django_netjsonconfig.controller.generics import BaseChecksumView
 from django_netjsonconfig.services import pollcache
 
 from .helpers import device_with_config, md5
@@ -107,3 +108,30 @@ def test_off_by_setting(settings, device_client):
     cache = pollcache.get_cache()
     assert cache._warm_thread is None and cache._warm_ended is None
     assert devices[1].pk.bytes not in cache._local
+
+
+def test_devices_added_later_are_read_in_bulk_once_misses_pile_up(warm_cache, device_client):
+    first = fleet(2)
+    poll(device_client, first[0])
+    warm_cache.wait_warm(10)
+    # a quick pass: the next may start a second later (ten times its duration, at least 1 s)
+    assert warm_cache._warm_spacing == pollcache.WARM_INTERVAL_MIN
+    added = fleet(3)[2:]
+    assert not any(device.pk.bytes in warm_cache._local for device in added)
+    threshold = max(1000, warm_cache.size // 100)
+    rows = []
+
+    def load_rows(after, limit):
+        batch = BaseChecksumView().warm_rows(after, limit)
+        rows.extend(batch)
+        return batch
+
+    for _ in range(threshold - 1):
+        warm_cache.warm(lambda after, limit: pytest.fail("too few misses for a pass"))
+    assert warm_cache._warm_thread is None
+    warm_cache._warm_ended -= warm_cache._warm_spacing  # as if the spacing had elapsed
+    warm_cache.warm(load_rows)
+    warm_cache.wait_warm(10)
+    assert len(rows) == 5
+    assert all(device.pk.bytes in warm_cache._local for device in added)
+    assert warm_cache.get(added[0].pk).checksum == added[0].config.checksum

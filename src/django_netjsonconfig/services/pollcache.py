@@ -58,7 +58,11 @@ PING_EVERY = 0.5  # seconds between the listener's pings
 SILENCE = 3.0  # seconds without a word from Redis after which nothing local is trusted
 WARM_CHUNK = 1000  # devices read per query by a warm-up pass (its rows are transient memory)
 WARM_PAUSE = 0.005  # seconds between two chunks (requests get the interpreter meanwhile)
-WARM_INTERVAL = 30.0  # seconds between the end of a warm-up pass and the next one
+# after a pass, the next one waits WARM_SPACING times as long as the pass took (a worker
+# spends at most about a tenth of its time warming up), within these bounds in seconds
+WARM_SPACING = 10
+WARM_INTERVAL_MIN = 1.0
+WARM_INTERVAL = 30.0
 _U64 = struct.Struct("<Q")
 
 
@@ -463,6 +467,7 @@ class PollCache:
         self._warm_thread = None
         self._warm_ended = None  # time.monotonic() when the last pass ended
         self._warm_full = False  # the last pass stopped at ``size``: the fleet is bigger
+        self._warm_spacing = WARM_INTERVAL  # seconds from the end of a pass to the next
         self.misses = 0  # since the last pass ended
 
     def current_generation(self, device_id):
@@ -507,9 +512,13 @@ class PollCache:
         device id, ordered by it) and keeps them in this process only, each stamped
         with the generation seen before its chunk was read, like any entry read
         from the database. It runs at the first miss of the process, and again
-        after ``max(1000, size / 100)`` misses, at most every ``WARM_INTERVAL``
-        seconds, unless the last pass found more devices than ``size`` (misses are
-        then expected, and a pass would not help).
+        after ``max(1000, size / 100)`` misses (as many single-row reads as a pass
+        costs, or more), unless the last pass found more devices than ``size``
+        (misses are then expected, and a pass would not help). A pass waits ten
+        times as long as the last one took, between ``WARM_INTERVAL_MIN`` and
+        ``WARM_INTERVAL`` seconds: devices added in bulk are read in bulk soon after
+        they start polling, and a process never spends more than about a tenth of
+        its time warming up.
         """
         self.misses += 1
         if self._warm_thread is not None or not app_settings.POLL_CACHE_WARM:
@@ -517,7 +526,7 @@ class PollCache:
         if self._warm_ended is not None:
             if self._warm_full or self.misses < max(1000, self.size // 100):
                 return
-            if time.monotonic() - self._warm_ended < WARM_INTERVAL:
+            if time.monotonic() - self._warm_ended < self._warm_spacing:
                 return
         with self._warm_lock:
             if self._warm_thread is not None:
@@ -531,6 +540,7 @@ class PollCache:
         from django.db import connections
 
         loaded, after = 0, None
+        started = time.monotonic()
         try:
             while loaded < self.size:
                 stamp = self.generation.snapshot()
@@ -552,6 +562,9 @@ class PollCache:
         finally:
             connections.close_all()  # this thread's own connections
             self._warm_ended = time.monotonic()
+            self._warm_spacing = min(
+                WARM_INTERVAL, max(WARM_INTERVAL_MIN, WARM_SPACING * (self._warm_ended - started))
+            )
             self.misses = 0
             self._warm_thread = None
 
