@@ -437,6 +437,7 @@ def stop_process(process, timeout=20):
 def compare(site, endpoints, rounds, seconds):
     """Interleaved wrk rounds: {name: summary}. ``endpoints``: name -> (mode, path)."""
     runs = {name: [] for name in endpoints}
+    sequence = []  # (name, result) in the order they ran
     names = list(endpoints)
     for index in range(rounds):
         shift = index % len(names)
@@ -445,6 +446,7 @@ def compare(site, endpoints, rounds, seconds):
             result = wrk(site.url, mode, file=site.devices_file, path=path, seconds=seconds)
             site.run.loads.append(os.getloadavg()[0])
             runs[name].append(result)
+            sequence.append((name, result))
             log(
                 f"  round {index + 1} {name:9} {result['rps']:7.0f} req/s  "
                 f"p50 {result['p50']:6.2f} ms  p99 {result['p99']:7.2f} ms"
@@ -456,16 +458,27 @@ def compare(site, endpoints, rounds, seconds):
             )
     summaries = {name: summarize(r) for name, r in runs.items()}
     if "empty" in runs:
-        # each round's figure over the empty view's in the same round (measured a few
-        # seconds apart): a slower or faster spell of the shared machine moves both
         for name, summary in summaries.items():
             if name != "empty":
-                summary["ratios"] = [
-                    ours["rps"] / empty["rps"]
-                    for ours, empty in zip(runs[name], runs["empty"], strict=True)
-                ]
+                summary["ratios"] = neighbour_ratios(sequence, name)
                 summary["ratio"] = median(summary["ratios"])
     return summaries
+
+
+def neighbour_ratios(sequence, name, baseline="empty"):
+    """Each run of ``name`` over the mean of the ``baseline`` runs just before and just
+    after it (the one there is at either end): the shared machine's speed drifts by
+    the minute, and a drift that moves both neighbours moves the run between them
+    by about their mean, so it cancels out of the ratio."""
+    ratios = []
+    for index, (current, result) in enumerate(sequence):
+        if current != name:
+            continue
+        before = next((r for n, r in reversed(sequence[:index]) if n == baseline), None)
+        after = next((r for n, r in sequence[index + 1 :] if n == baseline), None)
+        around = [r["rps"] for r in (before, after) if r is not None]
+        ratios.append(result["rps"] / (sum(around) / len(around)))
+    return ratios
 
 
 def warm_up(site, seconds, limit, path="/controller/checksum/"):
@@ -1004,10 +1017,11 @@ def _polls(results, add, targets):
     add("")
     add(
         f"Median of {results['rounds']} interleaved rounds of {results['seconds']} s each "
-        "(wrk -t2 -c16; random device per request; latencies in ms). *req/s ratio*: the "
-        "median over the rounds of ours / the empty view `/healthz` of the same server in "
-        "the same round (the rounds' ratios in the last column), so that a slower or faster "
-        "spell of the shared machine, which moves both figures of a round, does not count; "
+        "(wrk -t2 -c16; random device per request; latencies in ms; the order of the "
+        "endpoints rotates from round to round). *req/s ratio*: the median over the runs "
+        "of ours / the mean of the empty view `/healthz` runs just before and just after it "
+        "on the same server (each run's ratio in the last column), so that the shared "
+        "machine's drift, which moves a run and its neighbours alike, cancels out; "
         "*ratio of medians*: the median req/s over the empty view's."
     )
     add("")
@@ -1296,8 +1310,8 @@ def main(argv=None):
     )
     parser.add_argument("--devices", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=100_000, help="0: skip the 100k step")
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--seconds", type=int, default=5, help="per wrk round")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=4, help="per wrk run")
     parser.add_argument("--warmup", type=int, default=10, help="seconds of each warm-up run")
     parser.add_argument("--warmup-max", type=int, default=90, help="seconds of warm-up at most")
     parser.add_argument("--warmup-max-big", type=int, default=180)

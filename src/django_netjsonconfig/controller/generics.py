@@ -8,10 +8,12 @@ import hmac
 import ipaddress
 import uuid
 from functools import partial
+from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl
 
 from django.db import connections, router, transaction
 from django.http import HttpResponse
+from django.http.response import ResponseHeaders
 from django.views import View
 
 from .. import signals
@@ -29,6 +31,33 @@ class ControllerResponse(HttpResponse):
         # the headers given at once: a third cheaper than setting them one by one
         headers = {"Content-Type": content_type, "X-Openwisp-Controller": "true", **(headers or {})}
         super().__init__(content, *args, headers=headers, **kwargs)
+
+    @classmethod
+    def ok(cls, content, content_type="text/plain"):
+        """A 200 answer equal to ``cls(content, content_type=content_type)``, made by
+        copying a prototype built once by the constructor: the poll path's answer.
+
+        The constructor checks and encodes every header, reads ``DEFAULT_CHARSET``
+        through the lazy settings and builds a cookie jar: about 5 µs of a poll's 15
+        over the empty view. A copy is about 1 µs. What must not be shared (the
+        headers, the cookies, the resource closers) is new in every copy; the rest is
+        the prototype's values (tests compare the two attribute by attribute)."""
+        prototype = _PROTOTYPES.get((cls, content_type))
+        if prototype is None:
+            prototype = _PROTOTYPES[cls, content_type] = cls(b"", content_type=content_type)
+        response = cls.__new__(cls)
+        response.__dict__.update(prototype.__dict__)
+        headers = response.headers = ResponseHeaders.__new__(ResponseHeaders)
+        headers.__dict__.update(prototype.headers.__dict__)
+        headers._store = prototype.headers._store.copy()
+        response.cookies = SimpleCookie()
+        response._resource_closers = []
+        response.content = content
+        return response
+
+
+#: (class, content type) -> the prototype answer of ``ControllerResponse.ok``
+_PROTOTYPES = {}
 
 
 class Refused(Exception):
@@ -94,6 +123,14 @@ class ControllerView(View):
         view = super().as_view(**initkwargs)
         view.csrf_exempt = True  # devices post without a CSRF token
         return view
+
+    def setup(self, request, *args, **kwargs):
+        # View.setup, without looking for a ``head`` method where HEAD is not served
+        if "head" in self.http_method_names and hasattr(self, "get") and not hasattr(self, "head"):
+            self.head = self.get
+        self.request = request
+        self.args = args
+        self.kwargs = kwargs
 
     def dispatch(self, request, *args, **kwargs):
         method = request.method.lower()
@@ -314,7 +351,9 @@ class BaseChecksumView(PollView):
     signal = signals.checksum_requested
 
     def answer(self, entry):
-        return ControllerResponse(entry.checksum)
+        # hex digits: ASCII whatever DEFAULT_CHARSET says (encoded here, not by the
+        # response, which would look the charset up through the lazy settings)
+        return ControllerResponse.ok(entry.checksum.encode("ascii"))
 
 
 class BaseDownloadConfigView(PollView):
@@ -324,7 +363,7 @@ class BaseDownloadConfigView(PollView):
 
     def answer(self, entry):
         archive, name = self.stored_archive(entry)
-        response = ControllerResponse(archive, content_type="application/octet-stream")
+        response = ControllerResponse.ok(archive, content_type="application/octet-stream")
         response["Content-Disposition"] = f"attachment; filename={name}.tar.gz"
         return response
 

@@ -53,7 +53,7 @@ class BaseVpnChecksumView(VpnView):
     signal = signals.checksum_requested
 
     def answer(self, vpn_id, checksum):
-        return ControllerResponse(checksum)
+        return ControllerResponse.ok(checksum)
 
 
 class BaseVpnDownloadConfigView(VpnView):
@@ -66,6 +66,6 @@ class BaseVpnDownloadConfigView(VpnView):
         if archive is None:
             raise Refused("error: configuration cannot be rendered", 503)
         name = self.vpn_model.objects.filter(pk=vpn_id).values_list("name", flat=True).first()
-        response = ControllerResponse(archive, content_type="application/octet-stream")
+        response = ControllerResponse.ok(archive, content_type="application/octet-stream")
         response["Content-Disposition"] = f"attachment; filename={name}.tar.gz"
         return response
