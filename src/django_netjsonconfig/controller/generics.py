@@ -77,10 +77,6 @@ def parse_uuid(value):
         raise Refused("error: invalid device id", 404) from None
 
 
-def _split(query):
-    return (part.partition("=") for part in query.split("&") if part)
-
-
 def _clean(params):
     for name, value in params.items():
         if "\x00" in value:
@@ -153,9 +149,14 @@ class ControllerView(View):
         if request.method == "GET":
             # parsed straight from the query string: a poll needs no QueryDict
             query = request.META.get("QUERY_STRING", "")
-            if "%" not in query and "+" not in query:
+            if "%" not in query and "+" not in query and "\x00" not in query:
                 # nothing escaped (a poll: key=<hex>): what parse_qsl would give
-                return _clean({name: value for name, _, value in _split(query)})
+                params = {}
+                for part in query.split("&"):
+                    if part:
+                        name, _, value = part.partition("=")
+                        params[name] = value
+                return params
             try:
                 pairs = parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="strict")
             except (UnicodeDecodeError, ValueError):

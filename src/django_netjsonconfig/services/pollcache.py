@@ -107,6 +107,9 @@ def crc(text):
     return zlib.crc32(b"\x00" if text is None else b"\x01" + text.encode())
 
 
+_CRC_NONE = crc(None)
+
+
 class Cached(NamedTuple):
     """An entry as the cache holds it: digests instead of the key, name and addresses
     (a fixed-size record, so 100,000 devices take about 10 MB in a process)."""
@@ -127,9 +130,12 @@ class Cached(NamedTuple):
         return hmac.compare_digest(digest(key), self.key_digest)
 
     def addresses_differ(self, last_ip, management_ip):
-        if last_ip and crc(last_ip) != self.last_ip_crc:
+        # crc() written out: the poll path's check
+        if last_ip and zlib.crc32(b"\x01" + last_ip.encode()) != self.last_ip_crc:
             return True
-        return crc(management_ip) != self.management_ip_crc
+        if management_ip is None:
+            return _CRC_NONE != self.management_ip_crc
+        return zlib.crc32(b"\x01" + management_ip.encode()) != self.management_ip_crc
 
     def name_is(self, name):
         return crc(name) == self.name_crc
@@ -149,6 +155,12 @@ def slot_of(device_id):
     return device_id.int % SLOTS
 
 
+#: how many times this process was forked into (a child counts one more than its parent):
+#: cheaper to compare at every poll than asking the kernel for the process id
+_FORKS = [0]
+os.register_at_fork(after_in_child=lambda: _FORKS.__setitem__(0, _FORKS[0] + 1))
+
+
 class FileGeneration:
     """Counters in a memory-mapped file shared by the processes of one site:
     the global one, then one per slot."""
@@ -158,10 +170,10 @@ class FileGeneration:
     def __init__(self, path):
         self.path = path
         self._map = None
-        self._pid = None
+        self._forks = None  # _FORKS[0] when mapped: a forked child maps the file again
 
     def _open(self):
-        if self._map is None or self._pid != os.getpid():
+        if self._map is None or self._forks != _FORKS[0]:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 if os.fstat(fd).st_size < self.size:
@@ -169,11 +181,13 @@ class FileGeneration:
                 self._map = mmap.mmap(fd, self.size)
             finally:
                 os.close(fd)
-            self._pid = os.getpid()
+            self._forks = _FORKS[0]
         return self._map
 
     def current(self, slot):
-        mapped = self._open()
+        mapped = self._map
+        if mapped is None or self._forks != _FORKS[0]:
+            mapped = self._open()
         return (_U64.unpack_from(mapped, 0)[0], _U64.unpack_from(mapped, 8 + 8 * slot)[0])
 
     def snapshot(self):
@@ -211,16 +225,18 @@ class RedisGeneration:
         self._slots = {}
         self._lock = threading.Lock()
         self._thread = None
-        self._pid = None
+        self._forks = None  # _FORKS[0] when the listener started (threads do not survive a fork)
         self.on_reset = None  # called when the whole local copy is void
         self.on_slot = None  # called with a slot whose entries are void
 
     def _ensure_listener(self):
-        alive = self._thread is not None and self._pid == os.getpid() and self._thread.is_alive()
-        if not alive:
+        def alive():
+            return self._thread is not None and self._forks == _FORKS[0] and self._thread.is_alive()
+
+        if not alive():
             with self._lock:
-                if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-                    self._pid = os.getpid()
+                if not alive():
+                    self._forks = _FORKS[0]
                     self._set_global(None)
                     self._thread = threading.Thread(
                         target=self._listen, name="netjsonconfig-invalidation", daemon=True
@@ -286,8 +302,10 @@ class RedisGeneration:
             self.on_reset()
 
     def current(self, slot):
-        self._ensure_listener()
+        if self._thread is None or self._forks != _FORKS[0]:
+            self._ensure_listener()
         if self._global is None or time.monotonic() - self._heard > SILENCE:
+            self._ensure_listener()  # a listener that died is started again
             return None
         return (self._global, self._slots.get(slot, 0))
 
@@ -417,8 +435,11 @@ class RecordStore:
         return at
 
     def get(self, key):
-        row = self._rows[self._index(key)]
-        at = self._find(row, key)
+        # _index and _find written out: the poll path's lookup
+        row = self._rows[(key[0] | key[1] << 8) & self._mask]
+        at = row.find(key)
+        if at > 0 and at % _ROW:  # the id's bytes inside another record
+            at = self._find(row, key)
         return None if at < 0 else row[at + _ID : at + _ROW]
 
     def put(self, key, record):
