@@ -932,7 +932,7 @@ class Run:
         self.results["git"] = git_state()
         self.results["tree"] = args.tree
         self.results["patches"] = [str(p) for p in args.patch]
-        self.results["command"] = "python -m bench.run " + shlex.join(sys.argv[1:])
+        self.results["command"] = "python -m bench.run " + shlex.join(_public_args(sys.argv[1:]))
         self.results["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         self.results["rounds"], self.results["seconds"] = args.rounds, args.seconds
         self.prepare_tree()
@@ -989,7 +989,8 @@ def _machine(results, add):
         rows.append(("PostgreSQL, Redis", f"{dist['postgresql']}, {dist['redis']}"))
     for line in table(("machine", ""), rows):
         add(line)
-    add("Command: `" + results["command"] + "`. The processes it started (ports vary):")
+    command = _public_command(results["command"])
+    add("Command: `" + command + "`. The processes it started (ports vary):")
     add("")
     add("```")
     seen = set()
@@ -1298,6 +1299,30 @@ def results_markdown(results):
         rows.append((name, figure, "**met**" if ok else "**not met**"))
     lines += table(("target", "figure", ""), rows)
     return "\n".join(lines).rstrip()
+
+
+def _public_args(argv):
+    """The command line as the page shows it: the paths of this machine replaced."""
+    out, hide = [], False
+    for arg in argv:
+        if hide:
+            out.append("<" + hide + ">")
+            hide = False
+        elif arg in ("--workdir", "--patch", "--page-from"):
+            out.append(arg)
+            hide = arg.lstrip("-")
+        elif arg.startswith(("--workdir=", "--patch=", "--page-from=")):
+            name = arg.split("=", 1)[0]
+            out.append(f"{name}=<{name.lstrip('-')}>")
+        else:
+            out.append(arg)
+    return out
+
+
+def _public_command(command):
+    """A recorded command line with the paths hidden (runs recorded before it was)."""
+    words = shlex.split(command)
+    return shlex.join(words[:3] + _public_args(words[3:]))
 
 
 def markers(label):
