@@ -12,7 +12,7 @@ from django_netjsonconfig.services import pollcache
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
 
 
-def _child(path, slot, queue):
+def _child(slot, queue):
     generation = FORKED["generation"]  # the parent's object, mapped before the fork
     before = generation.current(slot)
     generation.bump(slot)
@@ -31,7 +31,7 @@ def test_a_forked_child_maps_the_file_again_and_shares_the_counters(tmp_path):
     FORKED["generation"] = generation
     forks_here = generation._forks
     queue = multiprocessing.get_context("fork").Queue()
-    process = multiprocessing.get_context("fork").Process(target=_child, args=(path, slot, queue))
+    process = multiprocessing.get_context("fork").Process(target=_child, args=(slot, queue))
     process.start()
     before, after, child_forks = queue.get(timeout=30)
     process.join(30)

@@ -107,9 +107,6 @@ def crc(text):
     return zlib.crc32(b"\x00" if text is None else b"\x01" + text.encode())
 
 
-_CRC_NONE = crc(None)
-
-
 class Cached(NamedTuple):
     """An entry as the cache holds it: digests instead of the key, name and addresses
     (a fixed-size record, so 100,000 devices take about 10 MB in a process)."""
@@ -130,12 +127,9 @@ class Cached(NamedTuple):
         return hmac.compare_digest(digest(key), self.key_digest)
 
     def addresses_differ(self, last_ip, management_ip):
-        # crc() written out: the poll path's check
-        if last_ip and zlib.crc32(b"\x01" + last_ip.encode()) != self.last_ip_crc:
+        if last_ip and crc(last_ip) != self.last_ip_crc:
             return True
-        if management_ip is None:
-            return _CRC_NONE != self.management_ip_crc
-        return zlib.crc32(b"\x01" + management_ip.encode()) != self.management_ip_crc
+        return crc(management_ip) != self.management_ip_crc
 
     def name_is(self, name):
         return crc(name) == self.name_crc
@@ -158,7 +152,8 @@ def slot_of(device_id):
 #: how many times this process was forked into (a child counts one more than its parent):
 #: cheaper to compare at every poll than asking the kernel for the process id
 _FORKS = [0]
-os.register_at_fork(after_in_child=lambda: _FORKS.__setitem__(0, _FORKS[0] + 1))
+if hasattr(os, "register_at_fork"):  # no fork where it is missing: the count stays 0
+    os.register_at_fork(after_in_child=lambda: _FORKS.__setitem__(0, _FORKS[0] + 1))
 
 
 class FileGeneration:
@@ -185,9 +180,7 @@ class FileGeneration:
         return self._map
 
     def current(self, slot):
-        mapped = self._map
-        if mapped is None or self._forks != _FORKS[0]:
-            mapped = self._open()
+        mapped = self._open()
         return (_U64.unpack_from(mapped, 0)[0], _U64.unpack_from(mapped, 8 + 8 * slot)[0])
 
     def snapshot(self):
@@ -435,11 +428,8 @@ class RecordStore:
         return at
 
     def get(self, key):
-        # _index and _find written out: the poll path's lookup
-        row = self._rows[(key[0] | key[1] << 8) & self._mask]
-        at = row.find(key)
-        if at > 0 and at % _ROW:  # the id's bytes inside another record
-            at = self._find(row, key)
+        row = self._rows[self._index(key)]
+        at = self._find(row, key)
         return None if at < 0 else row[at + _ID : at + _ROW]
 
     def put(self, key, record):
