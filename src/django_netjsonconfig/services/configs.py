@@ -145,16 +145,16 @@ def check_required_kept(config, new_templates):
 def global_fingerprint():
     """A short hash of what every render depends on besides the config itself:
     the global variables and the backends."""
+    return app_settings.cached("global_fingerprint", _compute_global_fingerprint)
 
-    def compute():
-        data = json.dumps(
-            [app_settings.CONTEXT, [list(b) for b in app_settings.BACKENDS]],
-            sort_keys=True,
-            default=str,
-        )
-        return hashlib.sha1(data.encode()).hexdigest()[:16]
 
-    return app_settings.cached("global_fingerprint", compute)
+def _compute_global_fingerprint():
+    data = json.dumps(
+        [app_settings.CONTEXT, [list(b) for b in app_settings.BACKENDS]],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha1(data.encode()).hexdigest()[:16]
 
 
 # --- checksum and status -------------------------------------------------------------------
