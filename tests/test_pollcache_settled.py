@@ -162,3 +162,35 @@ def test_the_errors_keep_their_order_on_a_cached_device(device_client):
     assert missing.status_code == 400
     other = device_client.get(f"/controller/checksum/{uuid.uuid4().hex}/", {"key": device.key})
     assert other.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_subclass_that_changes_a_step_of_the_full_path_gets_every_poll():
+    from django.test import RequestFactory
+
+    from django_netjsonconfig.controller.generics import BaseChecksumView, Refused
+
+    class Quarantine(BaseChecksumView):
+        def poll_entry(self, pk, params):
+            raise Refused("error: device in quarantine", 403)
+
+    class Plain(BaseChecksumView):
+        model = None
+
+    class OwnSettled(Quarantine):
+        def settled_answer(self, request, pk, params):
+            return None
+
+    device = device_with_config()
+    for _ in range(2):  # the second one from the cache
+        plain = Plain.as_view()(
+            RequestFactory().get("/", {"key": device.key}, REMOTE_ADDR="10.1.1.1"),
+            pk=device.pk.hex,
+        )
+        assert plain.status_code == 200
+    refused = Quarantine.as_view()(
+        RequestFactory().get("/", {"key": device.key}, REMOTE_ADDR="10.1.1.1"), pk=device.pk.hex
+    )
+    assert (refused.status_code, refused.content) == (403, b"error: device in quarantine")
+    assert Plain.settled_answer is BaseChecksumView.settled_answer
+    assert OwnSettled.settled_answer is not BaseChecksumView.settled_answer

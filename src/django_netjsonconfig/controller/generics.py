@@ -369,11 +369,26 @@ class PollView(ControllerView):
         return response
 
 
+#: the steps of a checksum poll's full path: a subclass that changes one of them (to refuse
+#: some polls, to answer differently) and does not define ``settled_answer`` itself gets no
+#: settled answers, so that every poll goes through its change
+FULL_PATH_STEPS = ("params", "poll_entry", "load_entry", "record_addresses", "answer")
+
+
 class BaseChecksumView(PollView):
     """GET: the MD5 of the device's configuration archive."""
 
     cleanup_addresses = True
     signal = signals.checksum_requested
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "settled_answer" in cls.__dict__:
+            return
+        if any(
+            getattr(cls, step) is not getattr(BaseChecksumView, step) for step in FULL_PATH_STEPS
+        ):
+            cls.settled_answer = PollView.settled_answer  # None: the full path, always
 
     def answer(self, entry):
         return self.checksum_answer(entry.checksum)
