@@ -107,10 +107,6 @@ def crc(text):
     return zlib.crc32(b"\x00" if text is None else b"\x01" + text.encode())
 
 
-#: ``crc(None)``: the check value of an address a poll does not give
-_CRC_NONE = crc(None)
-
-
 class Cached(NamedTuple):
     """An entry as the cache holds it: digests instead of the key, name and addresses
     (a fixed-size record, so 100,000 devices take about 10 MB in a process)."""
@@ -189,9 +185,7 @@ class FileGeneration:
         return self._map
 
     def current(self, slot):
-        mapped = self._map
-        if mapped is None or self._forks != _FORKS[0]:
-            mapped = self._open()
+        mapped = self._open()
         return (_U64.unpack_from(mapped, 0)[0], _U64.unpack_from(mapped, 8 + 8 * slot)[0])
 
     def snapshot(self):
@@ -531,7 +525,7 @@ class PollCache:
             or flags != _HAS_CONFIG | _HAS_CHECKSUM  # pending, or nothing to answer
             or not hmac.compare_digest(digest(key), key_digest)
             or (last_ip and crc(last_ip) != last_ip_crc)
-            or (_CRC_NONE if management_ip is None else crc(management_ip)) != management_ip_crc
+            or crc(management_ip) != management_ip_crc
         ):
             return None
         return checksum.hex()
