@@ -31,6 +31,7 @@ from django_netjsonconfig.apps import get_model, get_optional_model
 from django_netjsonconfig.services import history
 
 from .factories import DeviceGroupFactory, TemplateFactory, make_config
+from .fleet_helpers import apply_action
 from .test_admin_helpers import form_data
 from .vpn_helpers import (
     OPENVPN,
@@ -111,6 +112,21 @@ MODEL_OVERRIDES = {
     ),
 }
 
+#: the actions of the lists (posted to the changelist): ``{name: (permission needed,
+#: status for the user who has it)}``; 200 an intermediate page or a file, 302 done at
+#: once. A user without the permission is not offered the action: a post of it leaves
+#: it undone (the list again, or back to it with "No action selected.").
+ACTIONS = {
+    "delete_selected": ("delete", 200),
+    "change_group": ("change", 200),
+    "add_templates": ("change", 200),
+    "remove_templates": ("change", 200),
+    "export_csv": ("view", 200),
+    "export_json": ("view", 200),
+    "renew_selected": ("change", 302),
+    "revoke_selected": ("change", 302),
+}
+
 #: the admin site's own views, and the app's operator URLs (namespace netjsonconfig)
 SITE_VIEWS = {
     "admin:index": Expect(none=200, view=200, change=200),
@@ -159,6 +175,17 @@ def model_urls():
     return out
 
 
+def model_actions():
+    """``[(model, kind, action name)]`` of the lists of the app's models."""
+    kinds = {get_optional_model(kind): kind for kind in KINDS}
+    return [
+        (model, kinds[model], name)
+        for model, model_admin in admin.site._registry.items()
+        if model in kinds
+        for _func, name, _description in model_admin._get_base_actions()
+    ]
+
+
 def site_urls():
     """The keys of the admin site's own URLs and of the app's operator URLs."""
     keys = [
@@ -187,6 +214,11 @@ def test_every_url_has_a_permission_decision():
             unknown.append(f"{_label(model)} view {key!r}: add it to MODEL_VIEWS")
     unknown += [
         f"site URL {key!r}: add it to SITE_VIEWS" for key in site_urls() if key not in SITE_VIEWS
+    ]
+    unknown += [
+        f"{_label(model)} action {name!r}: add it to ACTIONS"
+        for model, _kind, name in model_actions()
+        if name not in ACTIONS
     ]
     assert not unknown, "URLs without a permission decision:\n" + "\n".join(unknown)
     # and the table names no view that no longer exists
@@ -348,6 +380,15 @@ def _post_data(client_change, url, method):
     return form_data(response)
 
 
+def _action_refused(response):
+    """Whether the post of an action left it undone: the list again (no action offered
+    to this user), or back to it with "No action selected." (not among those offered)."""
+    if response.status_code == 200:
+        return "cl" in (response.context or {})
+    said = [str(m) for m in response.wsgi_request._messages]
+    return response.status_code == 302 and "No action selected." in said
+
+
 def _status_ok(response, expected):
     if expected == LOGIN:
         return response.status_code == 302 and "/login/" in response["Location"]
@@ -418,11 +459,33 @@ def test_every_url_answers_each_role_as_decided_and_shows_no_secret(role, world)
         may_see = role == "change" and expect.change_sees_secrets
         if not may_see:
             body = _body(response)
-            shown = [name for name, value in world["secrets"].items() if value in body]
+            shown = [label for label, value in world["secrets"].items() if value in body]
             if shown:
                 failures.append(f"{description} ({url}) shows to {role}: {', '.join(shown)}")
         if description == "admin:logout" and role != "anonymous":
             client = client_for(role)  # logged out: in again
+    for model, kind, name in model_actions():
+        permission, allowed_status = ACTIONS[name]
+        opts = model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        obj = world["objects"][kind]
+        response = client.post(
+            url, {"action": name, "index": "0", "_selected_action": [str(obj.pk)]}
+        )
+        seen += 1
+        allowed = role == "change" or (role == "view" and permission == "view")
+        description = f"{_label(model)} action {name}"
+        if role == "view" and not allowed:
+            if not _action_refused(response):
+                failures.append(f"{description}: run for a {role} user")
+        else:
+            expected = {"anonymous": LOGIN, "none": 403}.get(role, allowed_status)
+            if not _status_ok(response, expected):
+                failures.append(f"{description}: {response.status_code}, expected {expected}")
+        body = _body(response)
+        shown = [label for label, value in world["secrets"].items() if value in body]
+        if shown:
+            failures.append(f"{description} shows to {role}: {', '.join(shown)}")
     assert seen > 40
     assert not failures, f"{len(failures)} wrong answers:\n" + "\n".join(failures)
 
@@ -442,3 +505,25 @@ def test_secrets_are_shown_where_the_change_permission_allows_it(world):
 
 def _name(obj, view):
     return f"admin:{obj._meta.app_label}_{obj._meta.model_name}_{view}"
+
+
+def test_a_view_only_user_cannot_apply_a_bulk_action(world):
+    """The post of an action's intermediate page ("Apply") is refused as well: the
+    device keeps its group and its templates, and is not deleted."""
+    client = client_for("view")
+    device = world["objects"]["device"]
+    config_model = get_model("config")
+    templates = list(config_model.objects.get(device=device).templates.all())
+    other_group = DeviceGroupFactory(name="perm-other-group")
+    extra = TemplateFactory(name="perm-extra")
+    for action, data in (
+        ("change_group", {"group": str(other_group.pk)}),
+        ("add_templates", {"templates": str(extra.pk)}),
+        ("remove_templates", {"templates": ",".join(str(t.pk) for t in templates)}),
+        ("delete_selected", {"post": "yes"}),
+    ):
+        response = apply_action(client, action, [device], **data)
+        assert _action_refused(response), action
+    device.refresh_from_db()
+    assert device.group == world["objects"]["devicegroup"]
+    assert list(config_model.objects.get(device=device).templates.all()) == templates
