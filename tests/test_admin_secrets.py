@@ -105,3 +105,11 @@ def test_the_lists_still_filter_on_what_they_offer(admin_client):
     make_config()
     assert admin_client.get(_changelist(get_model("device"), "model=x")).status_code == 200
     assert admin_client.get(_changelist(get_model("vpn"), "backend=x")).status_code == 200
+
+
+def test_a_view_only_user_is_offered_no_preview_nor_download(viewer, admin_client):
+    device = make_config().device
+    for client, offered in ((viewer, False), (admin_client, True)):
+        page = client.get(admin_url(device, "change")).content.decode()
+        assert ("Preview configuration" in page) is offered
+        assert (admin_url(device, "download") in page) is offered

@@ -230,10 +230,13 @@ class PreviewDownloadMixin:
         return reverse(f"{self.admin_site.name}:{self._url_name(view)}", args=args)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # the buttons only for those the views serve (a rendered configuration holds
+        # private keys: preview and download need the change permission)
         if obj is not None and obj.pk and not add:
-            context["netjsonconfig_preview_url"] = self._reverse("preview", obj.pk)
-            context["netjsonconfig_download_url"] = self._reverse("download", obj.pk)
-        else:
+            if self.has_change_permission(request, obj):
+                context["netjsonconfig_preview_url"] = self._reverse("preview", obj.pk)
+                context["netjsonconfig_download_url"] = self._reverse("download", obj.pk)
+        elif self.has_add_permission(request):
             context["netjsonconfig_preview_url"] = self._reverse("preview_new")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
