@@ -7,9 +7,16 @@ registers the concrete models:
   deleted device brings its configuration back (with its ordered templates);
 - templates and device groups are versioned on their own (their ordered
   templates included);
+- VPN servers are versioned on their own, without their clients (which follow the
+  devices' templates);
 - what devices report and what rendering stores (status, checksum, archive,
   addresses, render bookkeeping) is not versioned: a revert keeps the current
-  values (see :func:`_keep_runtime_state`) and the config is rendered again.
+  values (see :func:`_keep_runtime_state`) and the config is rendered again;
+- credentials (a device's key, a VPN server's key and key pair) are versioned, so
+  that a recovered device or server gets its own back, but a revert keeps the
+  current ones: a device authenticates with its current key, and the clients'
+  configurations hold the server's current public key. The admin never shows them
+  on the page of an old version.
 
 Deleting a device, template or group first saves a version of it as it is
 (:func:`snapshot`), so anything deleted, in the admin or elsewhere, can be
@@ -45,9 +52,16 @@ RUNTIME_FIELDS = {
         "render_action",
         "context_fingerprint",
     ),
+    "vpn": ("checksum_db", "archive", "render_pending"),
+}
+#: fields that are versioned (a recovered object gets them back) but that a revert of
+#: an existing object does not change: its credentials
+KEPT_ON_REVERT = {
+    "device": ("key",),
+    "vpn": ("key", "private_key", "public_key", "dh"),
 }
 
-_kinds = {}  # model -> "device" | "config" | "template" | "devicegroup"
+_kinds = {}  # model -> "device" | "config" | "template" | "devicegroup" | "vpn"
 _skip_snapshot = ContextVar("netjsonconfig_skip_snapshot", default=False)
 
 
@@ -66,6 +80,7 @@ def connect(app):
         "config": app.config_model,
         "template": app.template_model,
         "devicegroup": app.devicegroup_model,
+        "vpn": getattr(app, "vpn_model", None),
     }
     _kinds.clear()
     for kind, model in models.items():
@@ -200,10 +215,13 @@ def _deleting(sender, instance, **kwargs):
 
 # --- reverts and recoveries ------------------------------------------------------------------
 def _keep_runtime_state(sender, instance, raw=False, **kwargs):
-    """On a raw save (a revert), keep the runtime state the version does not hold."""
+    """On a raw save (a revert), keep the runtime state the version does not hold, and
+    the credentials of an object that exists (a recovered one gets those of its
+    version)."""
     if not raw:
         return
-    fields = RUNTIME_FIELDS.get(_kinds.get(sender), ())
+    kind = _kinds.get(sender)
+    fields = RUNTIME_FIELDS.get(kind, ()) + KEPT_ON_REVERT.get(kind, ())
     if not fields or instance.pk is None:
         return
     current = sender._base_manager.filter(pk=instance.pk).values(*fields).first()
@@ -227,6 +245,9 @@ def after_raw_save(kind, model, pk):
     from . import fanout, relations
 
     config_model = get_model("config")
+    if kind == "vpn":
+        _after_raw_save_vpn(model, pk)
+        return
     if kind == "config":
         configs = config_model.objects.filter(pk=pk)
         action = "config_changed"
@@ -249,3 +270,17 @@ def after_raw_save(kind, model, pk):
             for template in required:
                 relations.bulk_add(configs, template)
         fanout.mark(config_model.objects.filter(pk__in=configs.values("pk")), action)
+
+
+def _after_raw_save_vpn(model, pk):
+    """A restored VPN server: rendered again at its agent's next request, and the
+    configs of its clients (which show its address, subnet, public key) too."""
+    from django.db.models import F
+
+    from . import fanout, vpns
+
+    with transaction.atomic():
+        model._base_manager.filter(pk=pk).update(render_pending=F("render_pending") + 1)
+        vpn = model._base_manager.filter(pk=pk).first()
+        if vpn is not None:
+            fanout.mark(vpns.client_configs(vpn), "related_template_changed")

@@ -16,6 +16,12 @@ One row per device, with these columns (``hardware_id`` too when
 ``config``      the device's own NetJSON, a JSON object (in CSV, its JSON text)
 =============== ==================================================================
 
+In CSV, a cell that a spreadsheet would take for a formula (one starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return, after any leading spaces) is written
+with a single quote before it, as is a cell that starts with a quote; an import
+removes that one quote, so a file exported then imported gives back the same values
+(:func:`defuse_cell`, :func:`restore_cell`). JSON is written as it is.
+
 An import creates new devices, each with its configuration, through the same
 services as the admin (``configs.save``), all in one transaction: if any row
 is wrong, nothing is written, and every wrong row is reported with its number
@@ -52,6 +58,34 @@ def columns():
 
 
 # --- export --------------------------------------------------------------------------------------
+#: what makes a spreadsheet read a cell as a formula (OWASP's list): ``=1+1``,
+#: ``@SUM(...)``, ``-2+3``, ``=cmd|' /C calc'!A0``...
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: leading characters spreadsheets skip before they look for a formula
+SKIPPED_BEFORE_FORMULA = " \n\u00a0"
+
+
+def _needs_quote(value):
+    return value[:1] == "'" or value.lstrip(SKIPPED_BEFORE_FORMULA)[:1] in FORMULA_STARTS
+
+
+def defuse_cell(value):
+    """A CSV cell no spreadsheet runs as a formula: ``'`` before a value that would be
+    one, and before a value that starts with ``'`` (so that :func:`restore_cell` knows
+    which quote to remove)."""
+    if isinstance(value, str) and value and _needs_quote(value):
+        return "'" + value
+    return value
+
+
+def restore_cell(value):
+    """The value :func:`defuse_cell` was given: its quote removed. A quote before a
+    formula in a hand-written file goes too, as a spreadsheet would not show it."""
+    if isinstance(value, str) and value[:1] == "'" and _needs_quote(value[1:]):
+        return value[1:]
+    return value
+
+
 def export_rows(queryset):
     """The devices of ``queryset`` as dicts of :func:`columns`, in a bounded number of
     queries per thousand devices."""
@@ -89,9 +123,13 @@ class _Echo:
 
 
 def export_csv(queryset):
-    """The CSV text of the devices, line by line (for a streaming response)."""
+    """The CSV text of the devices, line by line (for a streaming response); no cell
+    is a formula (:func:`defuse_cell`)."""
     names = columns()
     writer = csv.DictWriter(_Echo(), fieldnames=names, lineterminator="\n")
+    # the csv module quotes a cell with a line break of the line terminator only: a row
+    # with a lone carriage return has all its cells quoted, or it could not be read back
+    quoted = csv.DictWriter(_Echo(), fieldnames=names, lineterminator="\n", quoting=csv.QUOTE_ALL)
     yield writer.writeheader()
     for row in export_rows(queryset):
         templates = row["templates"]
@@ -104,7 +142,9 @@ def export_csv(queryset):
             row[name] = (
                 json.dumps(row[name], ensure_ascii=False, sort_keys=True) if row[name] else ""
             )
-        yield writer.writerow(row)
+        row = {name: defuse_cell(value) for name, value in row.items()}
+        has_cr = any(isinstance(value, str) and "\r" in value for value in row.values())
+        yield (quoted if has_cr else writer).writerow(row)
 
 
 def export_json(queryset):
@@ -403,6 +443,8 @@ def import_devices(content, fmt="csv", *, dry_run=False, defaults=None, user=Non
     except ValidationError as exc:
         result.errors = [RowError(0, "", message) for message in exc.messages]
         return result
+    if fmt == "csv":
+        parsed = [(number, _restore_row(row)) for number, row in parsed]
     result.rows = len(parsed)
     items = _check_rows(parsed, defaults or {})
     try:
@@ -423,6 +465,11 @@ def import_devices(content, fmt="csv", *, dry_run=False, defaults=None, user=Non
     except _Rollback:
         result.created = 0
     return result
+
+
+def _restore_row(row):
+    """A CSV row with the quotes of :func:`defuse_cell` removed."""
+    return {name: restore_cell(value) for name, value in row.items()}
 
 
 def _create(row):

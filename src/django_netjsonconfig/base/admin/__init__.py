@@ -16,7 +16,7 @@ Nothing here imports a concrete model: the models come from the admin's
 from .device import AbstractConfigAdmin, AbstractDeviceAdmin, ConfigInline
 from .fields import JSONObjectField, TagsField, TemplatesField, TemplatesWidget
 from .forms import AbstractConfigForm, BaseForm
-from .mixins import PreviewDownloadMixin
+from .mixins import PreviewDownloadMixin, SecretFieldsMixin
 from .pki import AbstractCaAdmin, AbstractCertAdmin, AbstractX509Form
 from .template import AbstractDeviceGroupAdmin, AbstractTemplateAdmin
 from .vpn import AbstractVpnAdmin, AbstractVpnForm, VpnClientInline
@@ -37,6 +37,7 @@ __all__ = [
     "ConfigInline",
     "JSONObjectField",
     "PreviewDownloadMixin",
+    "SecretFieldsMixin",
     "TagsField",
     "TemplatesField",
     "TemplatesWidget",

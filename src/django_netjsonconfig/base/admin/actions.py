@@ -4,6 +4,11 @@ Each action asks for its parameters on an intermediate page, then calls
 ``services.bulk.submit`` once: over up to ``NETJSONCONFIG_BULK_SYNC_LIMIT``
 devices the work is done at once, over more (or "select all" across pages) a
 background job is started and the operator is taken to its progress page.
+
+Each action names the permission it needs (``permissions``): changing the group or
+the templates needs the change permission, deleting the delete permission, exporting
+the view permission; a user without it is not offered the action, and a post of it
+is refused.
 """
 
 from django import forms
@@ -150,17 +155,23 @@ def run_bulk_action(modeladmin, request, queryset, form_class, title, intro=""):
     return TemplateResponse(request, ACTION_TEMPLATE, context)
 
 
-@admin.action(description=gettext_lazy("Change the group of the selected devices"))
+@admin.action(
+    description=gettext_lazy("Change the group of the selected devices"), permissions=["change"]
+)
 def change_group(modeladmin, request, queryset):
     return run_bulk_action(modeladmin, request, queryset, ChangeGroupForm, _("Change group"))
 
 
-@admin.action(description=gettext_lazy("Add templates to the selected devices"))
+@admin.action(
+    description=gettext_lazy("Add templates to the selected devices"), permissions=["change"]
+)
 def add_templates(modeladmin, request, queryset):
     return run_bulk_action(modeladmin, request, queryset, AddTemplatesForm, _("Add templates"))
 
 
-@admin.action(description=gettext_lazy("Remove templates from the selected devices"))
+@admin.action(
+    description=gettext_lazy("Remove templates from the selected devices"), permissions=["change"]
+)
 def remove_templates(modeladmin, request, queryset):
     return run_bulk_action(
         modeladmin, request, queryset, RemoveTemplatesForm, _("Remove templates")
@@ -188,12 +199,12 @@ def _export(modeladmin, queryset, fmt):
     return modeladmin.export_response(queryset, fmt)
 
 
-@admin.action(description=gettext_lazy("Export the selected devices as CSV"))
+@admin.action(description=gettext_lazy("Export the selected devices as CSV"), permissions=["view"])
 def export_csv(modeladmin, request, queryset):
     return _export(modeladmin, queryset, "csv")
 
 
-@admin.action(description=gettext_lazy("Export the selected devices as JSON"))
+@admin.action(description=gettext_lazy("Export the selected devices as JSON"), permissions=["view"])
 def export_json(modeladmin, request, queryset):
     return _export(modeladmin, queryset, "json")
 

@@ -16,7 +16,12 @@ from ...settings import app_settings
 from ...validators import normalize_mac
 from .fleet import ConfigStatusListFilter, FleetAdminMixin
 from .forms import AbstractConfigForm, BaseForm, inherited_field_names
-from .mixins import PreviewDownloadMixin, SortedTemplatesMixin, ordered_fields
+from .mixins import (
+    PreviewDownloadMixin,
+    SecretFieldsMixin,
+    SortedTemplatesMixin,
+    ordered_fields,
+)
 
 CONFIG_FIELDS = ("device", "backend", "templates", "config", "context")
 CONFIG_READONLY = ("status", "error_reason", "checksum")
@@ -43,6 +48,17 @@ def describe_source(source):
     return labels.get(kind, source)
 
 
+def _hidden_value(variable):
+    """What the variables table shows instead of a secret value, None if not secret:
+    the private keys of VPN clients and the device's key (whoever looks: the key has its
+    own field, for those who may change the device)."""
+    if vpnclients.is_secret(variable.name):
+        return gettext("(private key, hidden)")
+    if variable.name == "key" and variable.source == "predefined":
+        return gettext("(device key, hidden)")
+    return None
+
+
 def variables_html(config):
     """The variables of a saved config, their values and sources; unresolved ones flagged."""
     variables = context_service.explain(configs.variable_layers(config))
@@ -54,9 +70,8 @@ def variables_html(config):
     rows = [
         {
             "name": v.name,
-            "value": gettext("(private key, hidden)")
-            if vpnclients.is_secret(v.name)
-            else (v.value if isinstance(v.value, str) else json.dumps(v.value)),
+            "value": _hidden_value(v)
+            or (v.value if isinstance(v.value, str) else json.dumps(v.value)),
             "source": describe_source(v.source),
             "overridden": ", ".join(describe_source(s) for s in v.overridden),
         }
@@ -80,7 +95,9 @@ class ConfigDisplayMixin(SortedTemplatesMixin):
         return variables_html(obj)
 
 
-class AbstractConfigAdmin(PreviewDownloadMixin, ConfigDisplayMixin, admin.ModelAdmin):
+class AbstractConfigAdmin(
+    PreviewDownloadMixin, SecretFieldsMixin, ConfigDisplayMixin, admin.ModelAdmin
+):
     """Configs, each of one device; saved through ``services.configs.save``."""
 
     form = AbstractConfigForm
@@ -139,11 +156,15 @@ class ConfigInline(ConfigDisplayMixin, admin.StackedInline):
         return ordered_fields(super().get_fields(request, obj), CONFIG_FIELDS)
 
 
-class AbstractDeviceAdmin(FleetAdminMixin, PreviewDownloadMixin, admin.ModelAdmin):
+class AbstractDeviceAdmin(
+    FleetAdminMixin, PreviewDownloadMixin, SecretFieldsMixin, admin.ModelAdmin
+):
     """Devices with their configuration inline; saves go through the services
     (the device's save is followed by the receivers, the config by
     ``services.configs.save``). The list is built for fleets (``FleetAdminMixin``):
-    counts by status, bulk actions, import and export."""
+    counts by status, bulk actions, import and export. The device's key is shown only
+    to users who may change the device, and never on the page of an old version
+    (``SecretFieldsMixin``)."""
 
     form = BaseForm
     inlines = [ConfigInline]

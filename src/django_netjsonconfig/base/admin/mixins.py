@@ -3,7 +3,7 @@
 import re
 
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -45,6 +45,109 @@ def split_files(text):
             lines.append(line)
     flush()
     return files
+
+
+def secret_fields(model):
+    """The fields of ``model`` that authenticate or decrypt: a device's key (it downloads
+    its configuration with it), a VPN server's key and private key, the private keys of
+    CAs, certificates and VPN clients, and the rendered archives (they hold private
+    keys). Shown only to users who may change the object, never on a page of an old
+    version, never in a list, a filter or an export."""
+    from ..config import AbstractConfig
+    from ..device import AbstractDevice
+    from ..pki import BaseX509
+    from ..vpn import AbstractVpn, AbstractVpnClient
+
+    names = ()
+    if issubclass(model, AbstractDevice):
+        names = ("key",)
+    elif issubclass(model, AbstractVpn):
+        names = ("key", "private_key", "archive")
+    elif issubclass(model, (AbstractVpnClient, BaseX509)):
+        names = ("private_key",)
+    elif issubclass(model, AbstractConfig):
+        names = ("archive",)
+    return names
+
+
+def _lookup_touches_secret(model, lookup):
+    """Whether a list filter lookup (``key__startswith``, ``device__key``) reads a secret
+    field of ``model`` or of a model it goes through."""
+    for part in lookup.split("__"):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if field.name in secret_fields(model):
+            return True
+        if not field.is_relation or field.related_model is None:
+            return False
+        model = field.related_model
+    return False
+
+
+def _without(fields, hidden):
+    """``fields`` of a fieldset (names, or tuples of names on one line) but ``hidden``."""
+    out = []
+    for item in fields:
+        if isinstance(item, (list, tuple)):
+            item = type(item)(name for name in item if name not in hidden)
+            if item:
+                out.append(item)
+        elif item not in hidden:
+            out.append(item)
+    return out
+
+
+class SecretFieldsMixin:
+    """The secret fields of the model (``secret_fields``, by default those of
+    :func:`secret_fields`) are shown only to users who may change the object, and to
+    nobody on the page of an old version (django-reversion's revision and recover
+    views); the list refuses filters on them (a filter is an oracle: ``?key__startswith=``
+    would tell a key character by character)."""
+
+    #: the secret fields of the model; None: those :func:`secret_fields` names
+    secret_fields = None
+
+    def get_secret_fields(self):
+        if self.secret_fields is not None:
+            return tuple(self.secret_fields)
+        return secret_fields(self.model)
+
+    def viewing_a_version(self, request):
+        """Whether ``request`` shows an old version (revision or recover view)."""
+        match = getattr(request, "resolver_match", None)
+        name = getattr(match, "url_name", None) or ""
+        opts = self.opts
+        return name in (
+            f"{opts.app_label}_{opts.model_name}_revision",
+            f"{opts.app_label}_{opts.model_name}_recover",
+        )
+
+    def may_see_secrets(self, request, obj=None):
+        """Whether the secrets of ``obj`` (None: a new object) may be shown."""
+        if self.viewing_a_version(request):
+            return False
+        if obj is None:
+            return self.has_add_permission(request)
+        return self.has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.may_see_secrets(request, obj):
+            return fieldsets
+        hidden = set(self.get_secret_fields())
+        return [
+            (name, {**options, "fields": _without(options.get("fields", ()), hidden)})
+            for name, options in fieldsets
+        ]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup.split("__", 1)[0] in self.get_secret_fields():
+            return False
+        if _lookup_touches_secret(self.model, lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
 
 def error_messages(form):
@@ -127,10 +230,13 @@ class PreviewDownloadMixin:
         return reverse(f"{self.admin_site.name}:{self._url_name(view)}", args=args)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # the buttons only for those the views serve (a rendered configuration holds
+        # private keys: preview and download need the change permission)
         if obj is not None and obj.pk and not add:
-            context["netjsonconfig_preview_url"] = self._reverse("preview", obj.pk)
-            context["netjsonconfig_download_url"] = self._reverse("download", obj.pk)
-        else:
+            if self.has_change_permission(request, obj):
+                context["netjsonconfig_preview_url"] = self._reverse("preview", obj.pk)
+                context["netjsonconfig_download_url"] = self._reverse("download", obj.pk)
+        elif self.has_add_permission(request):
             context["netjsonconfig_preview_url"] = self._reverse("preview_new")
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ...services import pki
 from .device import AdminMedia
 from .forms import BaseForm
-from .mixins import safe_filename
+from .mixins import SecretFieldsMixin, safe_filename
 
 SUBJECT_FIELDS = (
     "common_name",
@@ -71,16 +71,10 @@ def _is_cert(obj):
     return any(f.name == "ca" for f in obj._meta.concrete_fields)
 
 
-class X509AdminMixin:
+class X509AdminMixin(SecretFieldsMixin):
     form = AbstractX509Form
     search_fields = ("name", "common_name", "serial_number")
     Media = AdminMedia
-
-    def get_fields(self, request, obj=None):
-        fields = list(super().get_fields(request, obj))
-        if obj is not None and not self.has_change_permission(request, obj):
-            fields = [f for f in fields if f != "private_key"]
-        return fields
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

@@ -7,7 +7,12 @@ from ...services import templates as templates_service
 from ...services.batch import managed
 from .device import AdminMedia
 from .forms import BaseForm
-from .mixins import PreviewDownloadMixin, SortedTemplatesMixin, ordered_fields
+from .mixins import (
+    PreviewDownloadMixin,
+    SecretFieldsMixin,
+    SortedTemplatesMixin,
+    ordered_fields,
+)
 
 TEMPLATE_FIELDS = (
     "name",
@@ -24,7 +29,7 @@ TEMPLATE_FIELDS = (
 )
 
 
-class AbstractTemplateAdmin(PreviewDownloadMixin, admin.ModelAdmin):
+class AbstractTemplateAdmin(PreviewDownloadMixin, SecretFieldsMixin, admin.ModelAdmin):
     """Templates; the form refuses one that cannot render on its own, or, for a
     default or required one, together with the other default templates."""
 
@@ -46,7 +51,7 @@ class AbstractTemplateAdmin(PreviewDownloadMixin, admin.ModelAdmin):
         return obj.name, templates_service.render(obj).archive
 
 
-class AbstractDeviceGroupAdmin(SortedTemplatesMixin, admin.ModelAdmin):
+class AbstractDeviceGroupAdmin(SortedTemplatesMixin, SecretFieldsMixin, admin.ModelAdmin):
     """Device groups; a change of their templates reaches the devices through
     ``services.groups.templates_changed``."""
 

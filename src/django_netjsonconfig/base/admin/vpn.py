@@ -1,7 +1,9 @@
 """Admin of VPN servers, with their clients listed.
 
-The server's preview and download contain its private keys: they need the
-change permission (a user who may only view a server gets 403).
+The server's key (its agent downloads the configuration with it) is shown only to
+users who may change the server, and never on the page of an old version. The
+server's preview and download contain its private keys: they need the change
+permission (a user who may only view a server gets 403).
 """
 
 import copy
@@ -14,7 +16,7 @@ from ...services import vpns
 from ...services.rendering import RenderError
 from .device import AdminMedia
 from .forms import BaseForm
-from .mixins import PreviewDownloadMixin, ordered_fields
+from .mixins import PreviewDownloadMixin, SecretFieldsMixin, ordered_fields
 
 VPN_FIELDS = (
     "name",
@@ -76,7 +78,7 @@ class VpnClientInline(admin.TabularInline):
         return super().get_queryset(request).select_related("config__device", "template", "cert")
 
 
-class AbstractVpnAdmin(PreviewDownloadMixin, admin.ModelAdmin):
+class AbstractVpnAdmin(PreviewDownloadMixin, SecretFieldsMixin, admin.ModelAdmin):
     form = AbstractVpnForm
     inlines = [VpnClientInline]
     list_display = ("name", "backend", "host", "subnet", "clients", "created")
