@@ -7,7 +7,10 @@ in ``__setmodels__``; :func:`get_model` returns them.
 """
 
 from django.apps import AppConfig, apps
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, router
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 MODEL_ATTRIBUTES = {
@@ -60,13 +63,47 @@ class DjangoNetjsonconfigApp(AppConfig):
             _derive_vpn_models(self)
             _derive_bulkjob_model(self)
         from . import receivers
-        from .checks import check_shared_secret
+        from .checks import check_shared_secret, check_sqlite_transactions
 
         check_shared_secret()
+        checks.register(check_sqlite_transactions)
+        connection_created.connect(
+            immediate_sqlite_transactions, dispatch_uid="netjsonconfig-sqlite-immediate"
+        )
         receivers.connect_model_receivers(self)
         from .services import history
 
         history.connect(self)
+
+
+def _written_aliases(app):
+    """The database aliases the app's models are written to (the routers' choice)."""
+    models = [getattr(app, attribute, None) for attribute in MODEL_ATTRIBUTES.values()]
+    return {router.db_for_write(m) or DEFAULT_DB_ALIAS for m in models if m is not None}
+
+
+def immediate_sqlite_transactions(sender, connection, **kwargs):
+    """Start the transactions of a SQLite connection the app writes with as
+    ``BEGIN IMMEDIATE`` when its ``OPTIONS`` name no ``transaction_mode``.
+
+    Django's default is a deferred ``BEGIN``: the transaction reads first, then asks
+    to upgrade its read lock to the write lock. When another connection writes at that
+    moment, SQLite cannot wait (the two would wait for each other) and fails at once
+    with "database is locked", whatever the busy timeout. An immediate transaction
+    takes the write lock when it starts, and waits for it up to the timeout. An admin
+    save and a registering device are such read-then-write transactions. A
+    ``transaction_mode`` in the settings (``"DEFERRED"`` included) is left as it is.
+    """
+    if connection.vendor != "sqlite" or connection.transaction_mode is not None:
+        return
+    if "transaction_mode" in (connection.settings_dict.get("OPTIONS") or {}):
+        return
+    try:
+        aliases = _written_aliases(get_models_app())
+    except ImproperlyConfigured:
+        return
+    if connection.alias in aliases:
+        connection.transaction_mode = "IMMEDIATE"
 
 
 def _derive_vpn_models(app):
