@@ -1,5 +1,7 @@
 """Start-up checks."""
 
+import os
+
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
@@ -43,6 +45,87 @@ def check_sqlite_transactions(app_configs=None, **kwargs):
                 'WAL mode lets readers work while one connection writes: "init_command": '
                 '"PRAGMA journal_mode=WAL;".',
                 id="django_netjsonconfig.W001",
+            )
+        )
+    return messages
+
+
+ASSETS_HINT = (
+    'List "django_netjsonconfig.assets" in INSTALLED_APPS: an app that extends '
+    "django-netjsonconfig does not install django_netjsonconfig, whose admin templates, "
+    "template tags and static files it still needs (see docs/extending.md)"
+)
+
+
+def _our_templates():
+    import django_netjsonconfig
+
+    root = django_netjsonconfig.TEMPLATES_DIR
+    found = []
+    for folder, _dirs, files in os.walk(root):
+        found += [
+            os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            for name in files
+            if name.endswith(".html")
+        ]
+    # the change form first: the page that loses the most without it
+    return sorted(found, key=lambda name: (not name.endswith("/change_form.html"), name))
+
+
+def check_assets(app_configs=None, **kwargs):
+    """The admin finds our templates (and their template tags) and our static files."""
+    from django.apps import apps
+    from django.template import TemplateDoesNotExist, TemplateSyntaxError
+    from django.template.loader import get_template
+
+    messages = []
+    for name in _our_templates():
+        try:
+            get_template(name)
+        except TemplateDoesNotExist:
+            messages.append(
+                checks.Error(
+                    f'the admin templates of django-netjsonconfig are not found ("{name}"): '
+                    "the change pages would lose their preview and download buttons, the "
+                    "device list its fleet views",
+                    hint=ASSETS_HINT,
+                    id="django_netjsonconfig.E002",
+                )
+            )
+            break
+        except TemplateSyntaxError as error:
+            messages.append(
+                checks.Error(
+                    f'the admin template "{name}" does not load: {error}',
+                    hint=ASSETS_HINT,
+                    id="django_netjsonconfig.E003",
+                )
+            )
+            break
+    if not apps.is_installed("django.contrib.staticfiles"):
+        return messages
+    from django.contrib.staticfiles import finders
+
+    if finders.find("django_netjsonconfig/js/config-editor.js") is None:
+        messages.append(
+            checks.Error(
+                "the static files of django-netjsonconfig (the configuration editor) are not found",
+                hint=ASSETS_HINT,
+                id="django_netjsonconfig.E004",
+            )
+        )
+        return messages
+    from .base.admin.fields import VENDOR_CSS, VENDOR_JS
+
+    absent = [path for path in (*VENDOR_JS, *VENDOR_CSS) if finders.find(path) is None]
+    if absent:
+        messages.append(
+            checks.Warning(
+                "the configuration editor's browser libraries are not installed "
+                f"({', '.join(absent)}): the admin edits configurations as plain JSON",
+                hint="Install a wheel built with them (make dist), or run `make assets` "
+                "in a source checkout",
+                id="django_netjsonconfig.W002",
             )
         )
     return messages
