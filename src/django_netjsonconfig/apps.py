@@ -67,11 +67,16 @@ class DjangoNetjsonconfigApp(AppConfig):
             )
         _derive_models(self)
         from . import receivers
-        from .checks import check_assets, check_shared_secret, check_sqlite_transactions
+        from .checks import (
+            check_assets,
+            check_celery,
+            check_shared_secret,
+            check_sqlite_transactions,
+        )
 
         check_shared_secret()
-        checks.register(check_sqlite_transactions)
-        checks.register(check_assets)
+        for check in (check_sqlite_transactions, check_assets, check_celery):
+            checks.register(check)
         connection_created.connect(
             immediate_sqlite_transactions, dispatch_uid="netjsonconfig-sqlite-immediate"
         )

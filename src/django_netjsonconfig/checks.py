@@ -129,3 +129,31 @@ def check_assets(app_configs=None, **kwargs):
             )
         )
     return messages
+
+
+def check_celery(app_configs=None, **kwargs):
+    """Celery is an extra: asked for, it must be installed."""
+    from .services.background import broker_configured, celery_installed
+    from .tasks import CELERY_MISSING
+
+    if celery_installed():
+        return []
+    if app_settings.FANOUT == "celery":
+        return [
+            checks.Error(
+                'NETJSONCONFIG_FANOUT is "celery" but Celery is not installed',
+                hint=CELERY_MISSING,
+                id="django_netjsonconfig.E005",
+            )
+        ]
+    if broker_configured():
+        return [
+            checks.Warning(
+                "CELERY_BROKER_URL is set but Celery is not installed: background work "
+                "(re-renders, bulk jobs) runs in threads of the web processes",
+                hint="pip install 'django-netjsonconfig[celery]' and run a worker, or "
+                "remove CELERY_BROKER_URL",
+                id="django_netjsonconfig.W003",
+            )
+        ]
+    return []
