@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sys
+from importlib.util import find_spec
 
 
 def main(device_add_url):
@@ -57,6 +58,7 @@ def main(device_add_url):
         json.dumps(
             {
                 "package": django_netjsonconfig.__file__,
+                "celery_installed": find_spec("celery") is not None,
                 "sys_path": sys.path,
                 "login": login.status_code,
                 "login_redirect": login.get("Location", ""),
