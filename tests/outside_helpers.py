@@ -21,11 +21,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "extending.md"
 PROBE = Path(__file__).resolve().parent / "outside_probe.py"
+VENDOR = ROOT / "src/django_netjsonconfig/static/django_netjsonconfig/vendor"
 BLOCK = re.compile(
     r"```python\n# (?P<path>[\w/]+\.py)(?P<add> \(add at the end\))?\n(?P<body>.*?)```", re.S
 )
 # what the parent process's environment must not give the project's processes
 LEAKS = ("PYTHONPATH", "DJANGO_SETTINGS_MODULE", "TEST_DATABASE_URL", "DATABASE_URL")
+
+
+def need_assets():
+    """Skip (fail under REQUIRE_SERVICES=1) without the browser libraries of `make assets`."""
+    import pytest
+
+    if (VENDOR / "jsoneditor.js").exists():
+        return
+    reason = "the browser libraries are not in the source tree: run `make assets`"
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def assert_checks_pass(code, out):
+    """``manage.py check`` passed with no message, but the warning that the editor's
+    browser libraries are missing where `make assets` has not run."""
+    assert code == 0, out
+    found = set(re.findall(r"\((\w+\.\w+)\) ", out))
+    allowed = set() if (VENDOR / "jsoneditor.js").exists() else {"django_netjsonconfig.W002"}
+    assert found <= allowed and ("no issues" in out or found), out
 
 
 def clean_env(**extra):

@@ -23,6 +23,7 @@ from .outside_helpers import (
     ROOT,
     clean_env,
     manage,
+    need_assets,
     probe,
     run,
     serve_static_in_tests,
@@ -31,7 +32,6 @@ from .outside_helpers import (
 
 pytestmark = pytest.mark.slow
 
-VENDOR = ROOT / "src/django_netjsonconfig/static/django_netjsonconfig/vendor"
 EDITOR = "django_netjsonconfig/vendor/jsoneditor.js"
 SETTINGS = """
 INSTALLED_APPS = [
@@ -58,21 +58,12 @@ urlpatterns = [
 """
 
 
-def _need_assets():
-    if (VENDOR / "jsoneditor.js").exists():
-        return
-    reason = "the browser libraries are not in the source tree: run `make assets`"
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def dist(tmp_path_factory):
     """``(sdist, wheel)`` of ``make dist``, run once per test session in a copy of the
     source tree (with the browser libraries ``make assets`` copied, and this checkout's
     virtualenv and node_modules, both up to date: nothing is installed)."""
-    _need_assets()
+    need_assets()
     source = tmp_path_factory.mktemp("dist") / "source"
     source.mkdir()
     for name in ("Makefile", "pyproject.toml", "README.md", "package.json", "package-lock.json"):

@@ -28,7 +28,8 @@ def test_without_celery_the_app_checks_and_rerenders_in_a_thread(tmp_path):
     report = json.loads(done.stdout.strip().splitlines()[-1])
 
     assert not report["celery_imported"]
-    assert "no issues" in report["check"], report["check"]
+    # none (the editor's browser libraries are missing where `make assets` has not run)
+    assert set(report["checks"]) <= {"django_netjsonconfig.W002"}, report["checks"]
     assert report["mode"] == "thread"
     assert report["rerendered"] == 3 and report["pending"] == 0
     assert report["statuses"] == ["modified"]
