@@ -9,6 +9,8 @@
 #                 assets and Debian's chromium (skipped without it, unless REQUIRE_SERVICES=1)
 #   make lint     ruff check and ruff format --check
 #   make format   ruff format and ruff check --fix
+#   make dist     build the sdist and the wheel into dist/, with the admin's browser
+#                 libraries (needs npm: a package without them has no schema editor)
 #   make clean    remove caches and build artifacts (keeps .venv and the data in var/)
 #   make distclean  clean, and remove .venv and var/ (database and secrets included)
 #
@@ -52,7 +54,7 @@ LINT_PATHS := $(wildcard src tests demo bench)
 GUNICORN_CONTROL = $$($(BIN)/python -c 'import gunicorn.config as c; \
 	print("--control-socket=$(VAR_DIR)/gunicorn.ctl" if hasattr(c, "ControlSocket") else "")')
 
-.PHONY: venv assets run test lint format clean distclean
+.PHONY: venv assets run test lint format clean distclean dist
 
 venv: $(STAMP)
 
@@ -146,6 +148,25 @@ test: lint assets
 	else \
 		echo "PostgreSQL suites skipped: PostgreSQL is not reachable"; \
 	fi
+
+# --- packages -----------------------------------------------------------------------
+# The browser libraries are gitignored but packaged (package-data static/**/*): copy
+# them first, and refuse to build without them. `python -m build` makes the sdist, then
+# the wheel from it.
+dist: venv
+	@command -v $(NPM) >/dev/null 2>&1 || { \
+		echo "make dist needs npm: the package must carry the editor's browser libraries" >&2; \
+		exit 1; }
+	@$(MAKE) --no-print-directory $(VENDOR_DIR)/.copied
+	rm -rf dist build
+	$(BIN)/python -m build --outdir dist .
+	@for pkg in dist/*.whl dist/*.tar.gz; do \
+		$(BIN)/python -c 'import sys, tarfile, zipfile; p = sys.argv[1]; \
+			names = zipfile.ZipFile(p).namelist() if p.endswith(".whl") else tarfile.open(p).getnames(); \
+			sys.exit(0 if any(n.endswith("/vendor/jsoneditor.js") for n in names) else \
+				f"{p} has no vendor/jsoneditor.js")' "$$pkg" || exit 1; \
+	done
+	@ls dist
 
 format: venv
 	$(BIN)/ruff format $(LINT_PATHS)

@@ -7,7 +7,10 @@ in ``__setmodels__``; :func:`get_model` returns them.
 """
 
 from django.apps import AppConfig, apps
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, router
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 MODEL_ATTRIBUTES = {
@@ -45,56 +48,152 @@ class DjangoNetjsonconfigApp(AppConfig):
 
         self.bulkjob_model = BulkJob
 
+    def __init_subclass__(cls, **kwargs):
+        # INSTALLED_APPS may name an extending app by its module ("yourapp"): Django then
+        # takes the one AppConfig subclass of yourapp/apps.py, but finds two there (this
+        # class, imported, and yours) and falls back to a plain AppConfig. A subclass is
+        # the default of its module unless it says otherwise.
+        super().__init_subclass__(**kwargs)
+        if "default" not in cls.__dict__:
+            cls.default = True
+
     def ready(self):
         self.__setmodels__()
-        config_model = getattr(self, "config_model", None)
-        if config_model is not None and getattr(self, "device_model", None) is None:
-            # the seed's recipe names only Config (and VpnClient): derive the rest
-            self.device_model = config_model._meta.get_field("device").related_model
-        if config_model is not None:
-            if getattr(self, "template_model", None) is None:
-                self.template_model = config_model._meta.get_field("templates").related_model
-            if getattr(self, "devicegroup_model", None) is None:
-                group = self.device_model._meta.get_field("group")
-                self.devicegroup_model = group.related_model
-            _derive_vpn_models(self)
-            _derive_bulkjob_model(self)
+        if getattr(self, "config_model", None) is None:
+            raise ImproperlyConfigured(
+                f"{_path(self)}.__setmodels__() names no config model: write "
+                "`from .models import Config` and `self.config_model = Config` in it "
+                "(see docs/extending.md)"
+            )
+        _derive_models(self)
         from . import receivers
-        from .checks import check_shared_secret
+        from .checks import (
+            check_assets,
+            check_celery,
+            check_shared_secret,
+            check_sqlite_transactions,
+        )
 
         check_shared_secret()
+        for check in (check_sqlite_transactions, check_assets, check_celery):
+            checks.register(check)
+        connection_created.connect(
+            immediate_sqlite_transactions, dispatch_uid="netjsonconfig-sqlite-immediate"
+        )
         receivers.connect_model_receivers(self)
         from .services import history
 
         history.connect(self)
 
 
-def _derive_vpn_models(app):
-    """The VPN and PKI models an app config does not name, from the relations of the
-    ones it does: ``Config.vpn`` (through ``VpnClient``), ``VpnClient.vpn``, ``Vpn.ca``,
-    ``Vpn.cert``. A config model without ``vpn`` means no VPN feature."""
+def _written_aliases(app):
+    """The database aliases the app's models are written to (the routers' choice)."""
+    models = [getattr(app, attribute, None) for attribute in MODEL_ATTRIBUTES.values()]
+    return {router.db_for_write(m) or DEFAULT_DB_ALIAS for m in models if m is not None}
 
-    def related(model, name):
+
+def immediate_sqlite_transactions(sender, connection, **kwargs):
+    """Start the transactions of a SQLite connection the app writes with as
+    ``BEGIN IMMEDIATE`` when its ``OPTIONS`` name no ``transaction_mode``.
+
+    Django's default is a deferred ``BEGIN``: the transaction reads first, then asks
+    to upgrade its read lock to the write lock. When another connection writes at that
+    moment, SQLite cannot wait (the two would wait for each other) and fails at once
+    with "database is locked", whatever the busy timeout. An immediate transaction
+    takes the write lock when it starts, and waits for it up to the timeout. An admin
+    save and a registering device are such read-then-write transactions. A
+    ``transaction_mode`` in the settings (``"DEFERRED"`` included) is left as it is.
+    """
+    if connection.vendor != "sqlite" or connection.transaction_mode is not None:
+        return
+    if "transaction_mode" in (connection.settings_dict.get("OPTIONS") or {}):
+        return
+    try:
+        aliases = _written_aliases(get_models_app())
+    except ImproperlyConfigured:
+        return
+    if connection.alias in aliases:
+        connection.transaction_mode = "IMMEDIATE"
+
+
+def _path(app_config):
+    return f"{type(app_config).__module__}.{type(app_config).__qualname__}"
+
+
+#: what an extending app writes for each model: (class name, abstract base, its module)
+RECIPES = {
+    "device": ("Device", "AbstractDevice", "device"),
+    "template": ("Template", "AbstractTemplate", "template"),
+    "devicegroup": ("DeviceGroup", "AbstractDeviceGroup", "device_group"),
+    "vpnclient": ("VpnClient", "AbstractVpnClient", "vpn"),
+    "vpn": ("Vpn", "AbstractVpn", "vpn"),
+    "ca": ("Ca", "AbstractCa", "pki"),
+    "cert": ("Cert", "AbstractCert", "pki"),
+}
+
+
+def _derive_models(app):
+    """The models ``__setmodels__`` does not name, from the relations of the config
+    model; ImproperlyConfigured naming every model that is missing."""
+    missing = []
+
+    def related(owner, field_name, name, *, through=False):
+        """``owner.field_name``'s target (its through model with ``through``): a model,
+        None when ``owner`` has no such field, or a string Django could not resolve."""
+        from django.core.exceptions import FieldDoesNotExist
+
         try:
-            field = model._meta.get_field(name)
-        except Exception:  # FieldDoesNotExist: the extender left the feature out
+            field = owner._meta.get_field(field_name)
+        except FieldDoesNotExist:  # the extender left the feature out
             return None
-        return field.related_model
+        target = field.remote_field.through if through else field.related_model
+        if isinstance(target, str):
+            missing.append((name, f"{owner.__name__}.{field_name}", target))
+            return None
+        return target
 
+    config = app.config_model
+    if getattr(app, "device_model", None) is None:
+        app.device_model = related(config, "device", "device")
+    if getattr(app, "template_model", None) is None:
+        app.template_model = related(config, "templates", "template")
+    if getattr(app, "devicegroup_model", None) is None and app.device_model is not None:
+        app.devicegroup_model = related(app.device_model, "group", "devicegroup")
     if getattr(app, "vpnclient_model", None) is None:
-        try:
-            field = app.config_model._meta.get_field("vpn")
-            app.vpnclient_model = field.remote_field.through
-        except Exception:
-            app.vpnclient_model = None
+        app.vpnclient_model = related(config, "vpn", "vpnclient", through=True)
     client = app.vpnclient_model
     if getattr(app, "vpn_model", None) is None:
-        app.vpn_model = related(client, "vpn") if client is not None else None
+        app.vpn_model = related(client, "vpn", "vpn") if client is not None else None
     vpn = app.vpn_model
-    if getattr(app, "ca_model", None) is None:
-        app.ca_model = related(vpn, "ca") if vpn is not None else None
-    if getattr(app, "cert_model", None) is None:
-        app.cert_model = related(vpn, "cert") if vpn is not None else None
+    for name in ("ca", "cert"):
+        attribute = MODEL_ATTRIBUTES[name]
+        if getattr(app, attribute, None) is None:
+            setattr(app, attribute, related(vpn, name, name) if vpn is not None else None)
+    for name, attribute in MODEL_ATTRIBUTES.items():
+        value = getattr(app, attribute, None)
+        if value is not None and not hasattr(value, "_meta"):
+            missing.append((name, f"__setmodels__: self.{attribute}", value))
+    if missing:
+        raise ImproperlyConfigured(_missing_models_message(app, missing))
+    _derive_bulkjob_model(app)
+
+
+def _missing_models_message(app, missing):
+    lines = [f"{_path(app)}: the app's models are incomplete."]
+    for name, where, target in missing:
+        class_name, base, module = RECIPES.get(name, (str(target), "", ""))
+        attribute = MODEL_ATTRIBUTES[name]
+        lines.append(
+            f"No {class_name} model: {where} is {target!r}, which is not an installed model. "
+            f"Define it in {app.name}.models:\n"
+            f"    from django_netjsonconfig.base.{module} import {base}\n"
+            f"    class {class_name}({base}):\n"
+            f"        class Meta({base}.Meta):\n"
+            f"            abstract = False\n"
+            f"  (and run makemigrations), or name your own in __setmodels__: "
+            f"self.{attribute} = {class_name}. See docs/extending.md."
+        )
+    return "\n".join(lines)
 
 
 def _derive_bulkjob_model(app):
@@ -111,11 +210,80 @@ def get_models_app():
     """The installed app config that owns the concrete models."""
     found = [c for c in apps.get_app_configs() if isinstance(c, DjangoNetjsonconfigApp)]
     if len(found) != 1:
-        raise ImproperlyConfigured(
-            "exactly one installed app must be django_netjsonconfig or extend "
-            f"DjangoNetjsonconfigApp; found {len(found)}"
-        )
+        raise ImproperlyConfigured(models_app_problem(found))
     return found[0]
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def _extends_our_models(model):
+    return any(base.__module__.startswith("django_netjsonconfig.base.") for base in model.__mro__)
+
+
+def models_app_problem(found):
+    """Why there is not exactly one installed ``DjangoNetjsonconfigApp``: a message that
+    says what to list in ``INSTALLED_APPS``."""
+    if len(found) > 1:
+        return (
+            "exactly one installed app config may be django_netjsonconfig or extend "
+            f"DjangoNetjsonconfigApp; INSTALLED_APPS has {len(found)}: "
+            + ", ".join(_path(c) for c in found)
+            + ". An app that extends django-netjsonconfig replaces django_netjsonconfig "
+            "in INSTALLED_APPS (list django_netjsonconfig.assets for our templates and "
+            "static files); keep one of them"
+        )
+    problems = []
+    for config in apps.get_app_configs():
+        if not any(_extends_our_models(m) for m in config.get_models()):
+            continue
+        ours = [
+            f"{c.__module__}.{c.__qualname__}"
+            for c in _subclasses(DjangoNetjsonconfigApp)
+            if c.__module__ == config.name or c.__module__.startswith(config.name + ".")
+        ]
+        what = (
+            f'"{ours[0]}"'
+            if ours
+            else "the dotted path of its app config, a subclass of DjangoNetjsonconfigApp "
+            f'(e.g. "{config.name}.apps.YourAppConfig")'
+        )
+        problems.append(
+            f'the app "{config.name}" has models that extend django-netjsonconfig\'s, '
+            f"but its app config is {_path(config)}, not a subclass of "
+            f'DjangoNetjsonconfigApp: list {what} in INSTALLED_APPS instead of "{config.name}"'
+        )
+    if problems:
+        return "; ".join(problems) + " (see docs/extending.md)"
+    return (
+        "no installed app config is django_netjsonconfig or extends DjangoNetjsonconfigApp: "
+        'add "django_netjsonconfig" to INSTALLED_APPS or, for an app that extends it, the '
+        'dotted path of its app config, e.g. "yourapp.apps.YourConfig" (see '
+        "docs/extending.md)"
+    )
+
+
+def check_models_app(app_configs=None, **kwargs):
+    """Exactly one installed app config owns the concrete models (registered when this
+    module is imported: our app's config, or an extending app's, imports it)."""
+    found = [c for c in apps.get_app_configs() if isinstance(c, DjangoNetjsonconfigApp)]
+    if len(found) == 1:
+        return []
+    return [checks.Error(models_app_problem(found), id="django_netjsonconfig.E001")]
+
+
+checks.register(check_models_app)
+
+# Imported once the models are loaded (by an admin module, say) while no installed app
+# config is ours: the site is misconfigured, and the extending app's relations ("config.
+# Template") point nowhere. Say so now rather than fail later on a string model.
+if apps.models_ready and not any(
+    isinstance(c, DjangoNetjsonconfigApp) for c in apps.get_app_configs()
+):
+    raise ImproperlyConfigured(models_app_problem([]))
 
 
 def get_model(name):

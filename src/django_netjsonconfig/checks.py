@@ -1,6 +1,9 @@
 """Start-up checks."""
 
+import os
+
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from .settings import app_settings
@@ -13,3 +16,144 @@ def check_shared_secret():
             "NETJSONCONFIG_SHARED_SECRET must be set when DEBUG is False "
             "and automatic registration is enabled"
         )
+
+
+def check_sqlite_transactions(app_configs=None, **kwargs):
+    """A SQLite database the app writes to, set to deferred transactions: concurrent
+    writes fail at once with "database is locked" (see apps.immediate_sqlite_transactions,
+    which makes them immediate when the settings do not choose)."""
+    from .apps import _written_aliases, get_models_app
+
+    try:
+        aliases = _written_aliases(get_models_app())
+    except ImproperlyConfigured:
+        return []
+    messages = []
+    for alias in sorted(aliases):
+        database = settings.DATABASES.get(alias) or {}
+        mode = (database.get("OPTIONS") or {}).get("transaction_mode")
+        if "sqlite" not in database.get("ENGINE", "") or str(mode).upper() != "DEFERRED":
+            continue
+        messages.append(
+            checks.Warning(
+                f'DATABASES["{alias}"] starts deferred SQLite transactions: when a device '
+                "registers while a template or group is saved, one of them fails with "
+                '"database is locked" (a deferred transaction cannot wait for the write '
+                "lock, whatever the timeout)",
+                hint=f'Put "transaction_mode": "IMMEDIATE" in DATABASES["{alias}"]["OPTIONS"], '
+                "or leave it out: the app then starts immediate transactions itself. "
+                'WAL mode lets readers work while one connection writes: "init_command": '
+                '"PRAGMA journal_mode=WAL;".',
+                id="django_netjsonconfig.W001",
+            )
+        )
+    return messages
+
+
+ASSETS_HINT = (
+    'List "django_netjsonconfig.assets" in INSTALLED_APPS: an app that extends '
+    "django-netjsonconfig does not install django_netjsonconfig, whose admin templates, "
+    "template tags and static files it still needs (see docs/extending.md)"
+)
+
+
+def _our_templates():
+    import django_netjsonconfig
+
+    root = django_netjsonconfig.TEMPLATES_DIR
+    found = []
+    for folder, _dirs, files in os.walk(root):
+        found += [
+            os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            for name in files
+            if name.endswith(".html")
+        ]
+    # the change form first: the page that loses the most without it
+    return sorted(found, key=lambda name: (not name.endswith("/change_form.html"), name))
+
+
+def check_assets(app_configs=None, **kwargs):
+    """The admin finds our templates (and their template tags) and our static files."""
+    from django.apps import apps
+    from django.template import TemplateDoesNotExist, TemplateSyntaxError
+    from django.template.loader import get_template
+
+    messages = []
+    for name in _our_templates():
+        try:
+            get_template(name)
+        except TemplateDoesNotExist:
+            messages.append(
+                checks.Error(
+                    f'the admin templates of django-netjsonconfig are not found ("{name}"): '
+                    "the change pages would lose their preview and download buttons, the "
+                    "device list its fleet views",
+                    hint=ASSETS_HINT,
+                    id="django_netjsonconfig.E002",
+                )
+            )
+            break
+        except TemplateSyntaxError as error:
+            messages.append(
+                checks.Error(
+                    f'the admin template "{name}" does not load: {error}',
+                    hint=ASSETS_HINT,
+                    id="django_netjsonconfig.E003",
+                )
+            )
+            break
+    if not apps.is_installed("django.contrib.staticfiles"):
+        return messages
+    from django.contrib.staticfiles import finders
+
+    if finders.find("django_netjsonconfig/js/config-editor.js") is None:
+        messages.append(
+            checks.Error(
+                "the static files of django-netjsonconfig (the configuration editor) are not found",
+                hint=ASSETS_HINT,
+                id="django_netjsonconfig.E004",
+            )
+        )
+        return messages
+    from .base.admin.fields import VENDOR_CSS, VENDOR_JS
+
+    absent = [path for path in (*VENDOR_JS, *VENDOR_CSS) if finders.find(path) is None]
+    if absent:
+        messages.append(
+            checks.Warning(
+                "the configuration editor's browser libraries are not installed "
+                f"({', '.join(absent)}): the admin edits configurations as plain JSON",
+                hint="Install a wheel built with them (make dist), or run `make assets` "
+                "in a source checkout",
+                id="django_netjsonconfig.W002",
+            )
+        )
+    return messages
+
+
+def check_celery(app_configs=None, **kwargs):
+    """Celery is an extra: asked for, it must be installed."""
+    from .services.background import broker_configured, celery_installed
+    from .tasks import CELERY_MISSING
+
+    if celery_installed():
+        return []
+    if app_settings.FANOUT == "celery":
+        return [
+            checks.Error(
+                'NETJSONCONFIG_FANOUT is "celery" but Celery is not installed',
+                hint=CELERY_MISSING,
+                id="django_netjsonconfig.E005",
+            )
+        ]
+    if broker_configured():
+        return [
+            checks.Warning(
+                "CELERY_BROKER_URL is set but Celery is not installed: background work "
+                "(re-renders, bulk jobs) runs in threads of the web processes",
+                hint="pip install 'django-netjsonconfig[celery]' and run a worker, or "
+                "remove CELERY_BROKER_URL",
+                id="django_netjsonconfig.W003",
+            )
+        ]
+    return []

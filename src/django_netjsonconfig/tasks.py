@@ -1,8 +1,44 @@
-"""Celery tasks: they take ids, load rows, call one service."""
+"""Celery tasks: they take ids, load rows, call one service.
 
-from celery import shared_task
+Celery is optional (the ``celery`` extra): without it this module still imports, each
+task is its plain function, and ``services.background`` runs the work in threads of the
+web process (the embedded mode). Sending one (``.delay``) says what to install.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .services import fanout
+from .services.background import celery_installed
+
+CELERY_MISSING = (
+    "Celery is not installed: pip install 'django-netjsonconfig[celery]' (and run a "
+    "worker), or leave NETJSONCONFIG_FANOUT unset to run background work in threads"
+)
+
+
+class _WithoutCelery:
+    """A task when Celery is not installed: callable as its function; not sendable."""
+
+    def __init__(self, function):
+        self.run = function
+        self.name = f"{function.__module__}.{function.__name__}"
+        self.__doc__ = function.__doc__
+
+    def __call__(self, *args, **kwargs):
+        return self.run(*args, **kwargs)
+
+    def delay(self, *args, **kwargs):
+        raise ImproperlyConfigured(CELERY_MISSING)
+
+    apply_async = delay
+
+
+if celery_installed():
+    from celery import shared_task
+else:
+
+    def shared_task(*args, **options):
+        return _WithoutCelery
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

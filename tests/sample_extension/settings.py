@@ -1,22 +1,22 @@
 """Settings for running the suites against the sample extension.
 
 ``django_netjsonconfig`` is NOT installed: the extension app subclasses its
-abstract models and reuses its admin, views and URLs. Our templates and static
-files are added by path, as docs/extending.md tells an extender.
+abstract models and reuses its admin, views and URLs. ``django_netjsonconfig.assets``
+(no models) brings our templates, template tags and static files, as
+docs/extending.md tells an extender; the extension app is listed by its module, whose
+apps.py holds its app config.
 """
 
-import django_netjsonconfig
 from tests.settings import *  # noqa: F403
-from tests.settings import INSTALLED_APPS, TEMPLATES
+from tests.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [
-    "tests.sample_extension.apps.SampleConfigApp" if app == "django_netjsonconfig" else app
-    for app in INSTALLED_APPS
+    app
+    for entry in INSTALLED_APPS
+    for app in (
+        ("tests.sample_extension", "django_netjsonconfig.assets")
+        if entry == "django_netjsonconfig"
+        else (entry,)
+    )
 ]
 ROOT_URLCONF = "tests.sample_extension.urls"
-TEMPLATES[0]["DIRS"] = [django_netjsonconfig.TEMPLATES_DIR]
-STATICFILES_DIRS = [django_netjsonconfig.STATIC_DIR]
-# the admin's template tags (the dashboard of the admin index, see docs/extending.md)
-TEMPLATES[0]["OPTIONS"]["libraries"] = {
-    "netjsonconfig_admin": "django_netjsonconfig.templatetags.netjsonconfig_admin",
-}

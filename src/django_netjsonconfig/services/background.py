@@ -9,8 +9,8 @@ work of the app (fan-out re-renders, admin bulk jobs, Diffie-Hellman parameters)
 - ``"thread"``: a daemon thread of the process, started after commit, with its
   own database connections, closed when it ends (the embedded mode, no broker);
 - ``"inline"``: in the request (tests, small sites);
-- ``None`` (default): ``"celery"`` when a broker is configured and tasks are not
-  run eagerly, else ``"thread"``.
+- ``None`` (default): ``"celery"`` when a broker is configured, tasks are not
+  run eagerly and Celery is installed (the ``celery`` extra), else ``"thread"``.
 
 :func:`submit` runs a function that way; :func:`run` is the same for a function
 named by its dotted path (what a Celery task can carry). The fan-out keeps its
@@ -21,6 +21,7 @@ it with :func:`start_thread`.
 import logging
 import threading
 from functools import partial
+from importlib.util import find_spec
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -35,11 +36,24 @@ def mode():
     chosen = app_settings.FANOUT
     if chosen:
         return chosen
-    broker = getattr(settings, "CELERY_BROKER_URL", "") or ""
-    eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
-    if broker and not broker.startswith("memory://") and not eager:
+    if broker_configured() and celery_installed():  # without Celery, threads (checks.py warns)
         return "celery"
     return "thread"
+
+
+def celery_installed():
+    """Whether Celery (the ``celery`` extra) can be imported."""
+    try:
+        return find_spec("celery") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def broker_configured():
+    """A Celery broker other than the in-memory one, tasks not run eagerly."""
+    broker = getattr(settings, "CELERY_BROKER_URL", "") or ""
+    eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    return bool(broker) and not broker.startswith("memory://") and not eager
 
 
 def submit(function, args=(), *, task=None, task_args=None, name, at_once=False, fallback=True):

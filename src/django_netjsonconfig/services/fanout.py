@@ -15,8 +15,8 @@ for all background work):
 - ``"thread"``: a background thread of the web process, after commit (the
   embedded mode, which has no broker);
 - ``"inline"``: at once, in the same transaction (tests, small sites);
-- ``None`` (default): ``"celery"`` when a broker is configured and tasks are
-  not run eagerly, else ``"thread"``.
+- ``None`` (default): ``"celery"`` when a broker is configured, tasks are not
+  run eagerly and Celery is installed (the ``celery`` extra), else ``"thread"``.
 
 If the broker is down, or a process dies, the marks stay in the database:
 polls render on demand and ``manage.py netjsonconfig_render_pending`` (or the

@@ -1,7 +1,7 @@
 """Template tags of the admin: ``{% netjsonconfig_dashboard %}`` on the admin index.
 
-An extending app (which does not install ``django_netjsonconfig``) registers this
-library in ``TEMPLATES[...]["OPTIONS"]["libraries"]`` (see ``docs/extending.md``).
+An extending app (which does not install ``django_netjsonconfig``) gets it by listing
+``django_netjsonconfig.assets`` in ``INSTALLED_APPS`` (see ``docs/extending.md``).
 """
 
 from django import template
