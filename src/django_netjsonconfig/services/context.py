@@ -26,6 +26,17 @@ providers.register("vpn", "django_netjsonconfig.services.vpnclients.context_laye
 
 PREDEFINED = ("id", "key", "name", "mac_address", "hardware_id")
 
+#: the device field each predefined variable comes from: a device saved with one of
+#: them changed is re-rendered (``services.devices.after_save``), so each must be one
+#: of the device model's ``tracked_fields``
+PREDEFINED_FIELDS = {
+    "id": "id",
+    "key": "key",
+    "name": "name",
+    "mac_address": "mac_address",
+    "hardware_id": "hardware_id",
+}
+
 
 @dataclass(frozen=True)
 class Variable:
