@@ -81,6 +81,9 @@ BACKENDS = {
     "netjsonconfig.OpenVpn": {"openvpn": [OPENVPN_SERVER]},
     "netjsonconfig.Wireguard": {"wireguard": [WIREGUARD]},
     "netjsonconfig.VxlanWireguard": {"wireguard": [WIREGUARD]},
+    "netjsonconfig.ZeroTier": {
+        "zerotier": [{"name": "zt0", "id": "9536600adf654321", "nwid": "9536600adf654321"}]
+    },
 }
 
 
@@ -92,6 +95,7 @@ def _every_backend(settings):
         ("netjsonconfig.OpenVpn", "OpenVPN"),
         ("netjsonconfig.Wireguard", "WireGuard"),
         ("netjsonconfig.VxlanWireguard", "VXLAN over WireGuard"),
+        ("netjsonconfig.ZeroTier", "ZeroTier"),
     )
 
 
