@@ -75,3 +75,6 @@ NETJSONCONFIG_DH_LENGTH = 512  # OpenVPN servers' DH parameters: fast to generat
 # no background warm-up thread reading a test's database; tests/test_pollcache_warm.py
 # turns it on where it is the subject
 NETJSONCONFIG_POLL_CACHE_WARM = False
+# no periodic query in the poll path of a test that counts queries; the tests of the
+# settings stamp turn it on
+NETJSONCONFIG_CONTEXT_RECHECK_INTERVAL = None

@@ -62,6 +62,10 @@ DEFAULTS = {
     "ARCHIVE_CACHE_BYTES": 8 * 1024 * 1024,
     # configs re-rendered per background task
     "RENDER_BATCH_SIZE": 500,
+    # seconds between two checks, by each process, for configs rendered with older global
+    # variables or backends by another process (a rolling restart); None: at the first poll
+    # after a change of settings only
+    "CONTEXT_RECHECK_INTERVAL": 60,
     # how fan-out re-renders run: "celery", "thread", "inline", or None (automatic)
     "FANOUT": None,
     # admin bulk actions over more devices than this run in the background, in batches of

@@ -6,8 +6,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-MAC_RE = re.compile(r"^([0-9A-Fa-f]{2})([:-]?)([0-9A-Fa-f]{2})(\2[0-9A-Fa-f]{2}){4}$")
-HOSTNAME_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+# \Z, not $: "$" also matches before a final newline
+MAC_RE = re.compile(r"^([0-9A-Fa-f]{2})([:-]?)([0-9A-Fa-f]{2})(\2[0-9A-Fa-f]{2}){4}\Z")
+HOSTNAME_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")  # whole label (fullmatch)
+#: the length of a hostname the configuration backends accept (netjsonconfig's
+#: ``general.hostname``: at most 63 characters, and its "hostname" format wants 2)
+HOSTNAME_LENGTH = (2, 63)
 
 
 def normalize_mac(value):
@@ -33,15 +37,26 @@ def is_mac_address(value):
     return bool(MAC_RE.match(value or ""))
 
 
+def is_hostname(value):
+    """A hostname a configuration can use as its ``general.hostname``: 2 to 63 characters,
+    dot-separated labels of ASCII letters, digits and hyphens (none starting or ending
+    with a hyphen), with at most one final dot."""
+    if not isinstance(value, str):
+        return False
+    shortest, longest = HOSTNAME_LENGTH
+    if not shortest <= len(value) <= longest:
+        return False
+    labels = (value[:-1] if value.endswith(".") else value).split(".")
+    return all(HOSTNAME_LABEL_RE.fullmatch(label) for label in labels)
+
+
 def device_name_validator(value):
-    """A device name is a hostname (dot-separated labels) or a MAC address."""
-    if is_mac_address(value):
+    """A device name is a MAC address or a hostname (:func:`is_hostname`): the device's
+    configuration is rendered with it as hostname (a MAC with ``-`` for ``:``), and
+    the backends refuse anything else."""
+    if is_mac_address(value) or is_hostname(value):
         return
-    labels = value.rstrip(".").split(".") if value else []
-    if not labels or len(value) > 253 or not all(HOSTNAME_LABEL_RE.match(lb) for lb in labels):
-        raise ValidationError(
-            _("Must be either a valid hostname or mac address."), code="invalid_name"
-        )
+    raise ValidationError(_("Must be either a valid hostname or mac address."), code="invalid_name")
 
 
 key_validator = RegexValidator(

@@ -23,7 +23,17 @@ def consistent_key(mac_address, secret):
 class AbstractDevice(BaseModel):
     """A network device managed by the controller."""
 
-    tracked_fields = ("name", "group_id", "management_ip", "mac_address")
+    # what a save compares with the values read (services.devices.after_save): the
+    # group, the management IP, and every field a predefined variable comes from
+    tracked_fields = (
+        "name",
+        "group_id",
+        "management_ip",
+        "mac_address",
+        "key",
+        "hardware_id",
+        "id",
+    )
 
     name = models.CharField(
         _("name"),

@@ -1,7 +1,5 @@
 """Configs: what a device's configuration is made of, its checksum and its status."""
 
-import hashlib
-import json
 from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
@@ -14,7 +12,6 @@ from .. import signals
 from ..apps import get_model
 from ..base.config import AbstractConfig, truncate_reason
 from ..registry import Registry
-from ..settings import app_settings
 from . import context as context_service
 from . import pollcache, relations, rows, vpnclients
 from .batch import managed
@@ -143,18 +140,9 @@ def check_required_kept(config, new_templates):
 
 
 def global_fingerprint():
-    """A short hash of what every render depends on besides the config itself:
-    the global variables and the backends."""
-    return app_settings.cached("global_fingerprint", _compute_global_fingerprint)
-
-
-def _compute_global_fingerprint():
-    data = json.dumps(
-        [app_settings.CONTEXT, [list(b) for b in app_settings.BACKENDS]],
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha1(data.encode()).hexdigest()[:16]
+    """What a render records of what it depends on besides the config itself (the global
+    variables and the backends): this process's settings stamp (``context.settings_stamp``)."""
+    return context_service.settings_stamp().text
 
 
 # --- checksum and status -------------------------------------------------------------------
@@ -188,7 +176,8 @@ class Outcome(NamedTuple):
 
 def outcome(config, result):
     """What storing ``result`` (from :func:`prepare`) means for ``config`` as it was read."""
-    fingerprint = global_fingerprint()
+    stamp = context_service.settings_stamp()
+    fingerprint = stamp.text
     previous_checksum = config.checksum_db
     if isinstance(result, RenderError):
         if previous_checksum is None and config.status == "error" and not config.render_pending:
@@ -203,7 +192,7 @@ def outcome(config, result):
         }
         return Outcome(fields, previous_checksum is not None, False)
     if result.checksum == previous_checksum:
-        if config.render_pending or config.context_fingerprint != fingerprint:
+        if config.render_pending or not stamp.same_settings(config.context_fingerprint):
             return Outcome({"context_fingerprint": fingerprint}, False, False)
         return Outcome(None, False, False)
     fields = {

@@ -16,7 +16,13 @@ is checked or previewed on its own (the provider then gives sample values).
 Register one with ``providers.register(name, function or dotted path)``.
 """
 
+import hashlib
+import json
+import threading
+import time
 from dataclasses import dataclass
+
+from django.db.models import Q
 
 from ..registry import Registry
 from ..settings import app_settings
@@ -25,6 +31,17 @@ providers = Registry("context provider")
 providers.register("vpn", "django_netjsonconfig.services.vpnclients.context_layers")
 
 PREDEFINED = ("id", "key", "name", "mac_address", "hardware_id")
+
+#: the device field each predefined variable comes from: a device saved with one of
+#: them changed is re-rendered (``services.devices.after_save``), so each must be one
+#: of the device model's ``tracked_fields``
+PREDEFINED_FIELDS = {
+    "id": "id",
+    "key": "key",
+    "name": "name",
+    "mac_address": "mac_address",
+    "hardware_id": "hardware_id",
+}
 
 
 @dataclass(frozen=True)
@@ -95,3 +112,103 @@ def explain(layer_list):
 def system_context(device, templates, group=None):
     """Everything except the device's own variables, as the admin shows read-only."""
     return merge(layers(device, templates, {}, group))
+
+
+# --- what every render depends on besides its config: the settings stamp ------------------
+#
+# Each render records the *settings stamp* of the process that made it in
+# ``Config.context_fingerprint``: 16 characters, ``v``, then when these settings were
+# first seen by the process (8 base-36 digits of milliseconds since 2020; it only moves
+# when the settings change), then a digest of ``NETJSONCONFIG_CONTEXT`` and
+# ``NETJSONCONFIG_BACKENDS`` (7 base-36 digits). A fixed width and one alphabet make
+# the text order the time order, in SQL too. A process re-renders the configs whose
+# stamp has another digest *and* an earlier time (``services.fanout``): the settings of
+# the process started last win, so a process left from before a restart (or a rolling
+# restart's old workers) cannot undo the newer settings, and settings that go back
+# (A, B, A) are newer again. Stamps written before this scheme (16 hex digits of the
+# digest) sort before every new one; one equal to the digest of the current settings
+# counts as current.
+
+STAMP_PREFIX = "v"
+_EPOCH = 1_577_836_800  # 2020-01-01T00:00:00Z, in seconds
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+_TIME_WIDTH, _DIGEST_WIDTH = 8, 7  # 36**8 ms: until 2109; 36**7: about 36 bits
+
+
+def _base36(number, width):
+    out = ""
+    for _ in range(width):
+        number, digit = divmod(number, 36)
+        out = _DIGITS[digit] + out
+    return out
+
+
+def _settings_text():
+    return json.dumps(
+        [app_settings.CONTEXT, [list(b) for b in app_settings.BACKENDS]],
+        sort_keys=True,
+        default=str,
+    )
+
+
+@dataclass(frozen=True)
+class SettingsStamp:
+    """The settings stamp of this process (see above)."""
+
+    text: str  # the 16 characters stored with each render
+    digest: str  # its last 7
+    legacy: str  # the fingerprint stored before stamps had a time (16 hex digits)
+
+    @property
+    def floor(self):
+        """The lowest stamp of the same time: the stamps below it are older."""
+        return self.text[: -len(self.digest)] + "0" * len(self.digest)
+
+    @property
+    def ceiling(self):
+        """The highest stamp of the same time: the stamps above it are newer."""
+        return self.text[: -len(self.digest)] + "z" * len(self.digest)
+
+    def same_settings(self, stored):
+        """Whether a render stamped ``stored`` used the settings this process has."""
+        stored = stored or ""
+        if stored.startswith(STAMP_PREFIX) and len(stored) == len(self.text):
+            return stored.endswith(self.digest)
+        return stored == self.legacy
+
+    def stale(self, field="context_fingerprint"):
+        """``Q`` of the configs rendered with other settings, by a process whose settings
+        are older than these (never rendered ones included)."""
+        return (
+            Q(**{f"{field}__lt": self.floor})
+            & ~Q(**{f"{field}__endswith": self.digest})
+            & ~Q(**{field: self.legacy})
+        )
+
+    def newer(self, field="context_fingerprint"):
+        """``Q`` of the configs rendered with other settings by a process whose settings
+        are newer than these (this process is outdated)."""
+        return Q(**{f"{field}__gt": self.ceiling}) & ~Q(**{f"{field}__endswith": self.digest})
+
+
+_stamp_lock = threading.Lock()
+_last = {"text": None, "millis": -1}
+
+
+def settings_stamp():
+    """This process's :class:`SettingsStamp` for the current settings (recomputed when a
+    setting changes; its time moves only when the digest does)."""
+    return app_settings.cached("settings_stamp", _compute_stamp)
+
+
+def _compute_stamp():
+    text = _settings_text()
+    full = hashlib.sha1(text.encode()).hexdigest()
+    digest = _base36(int(full, 16), _DIGEST_WIDTH)
+    with _stamp_lock:
+        if _last["text"] != text:
+            now = int((time.time() - _EPOCH) * 1000)
+            _last["text"], _last["millis"] = text, max(now, _last["millis"] + 1)
+        millis = _last["millis"]
+    stamp = STAMP_PREFIX + _base36(millis, _TIME_WIDTH) + digest
+    return SettingsStamp(stamp, digest, full[:16])

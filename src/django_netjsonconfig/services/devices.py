@@ -9,6 +9,11 @@ from .. import signals
 from ..apps import get_model
 from . import configs, pollcache
 from .batch import managed
+from .context import PREDEFINED_FIELDS
+
+#: the device fields a render reads: those of the predefined variables (the name is
+#: the hostname too) and the group (its variables and templates)
+RENDERED_FIELDS = frozenset(PREDEFINED_FIELDS.values()) | {"group_id"}
 
 
 def _send(signal, sender, **kwargs):
@@ -51,9 +56,7 @@ def after_save(device, created):
             management_ip=device.management_ip,
             old_management_ip=old["management_ip"],
         )
-    # the name and the MAC are variables (and the name the hostname); the group
-    # brings variables and templates
-    if config is not None and changed & {"name", "mac_address", "group_id"}:
+    if config is not None and changed & RENDERED_FIELDS:
         configs.refresh(config, "config_changed")
 
 

@@ -24,7 +24,9 @@ next fan-out) finishes the rest. Nothing is lost.
 """
 
 import logging
+import math
 import threading
+import time
 
 from django.db import close_old_connections, transaction
 from django.db.models import F
@@ -32,6 +34,7 @@ from django.db.models import F
 from ..apps import get_model
 from ..settings import app_settings
 from . import background, configs, pollcache, relations
+from . import context as context_service
 
 logger = logging.getLogger(__name__)
 
@@ -71,18 +74,49 @@ def schedule():
     )
 
 
-_caught_up = set()
+_catch_up_lock = threading.Lock()
+_catch_up = {"stamp": None, "next": 0.0, "warned": None}
 
 
 def catch_up_global_context():
-    """Once per process and settings: mark the configs rendered with other global
-    variables or backends than these (``NETJSONCONFIG_CONTEXT`` changed)."""
-    fingerprint = configs.global_fingerprint()
-    if fingerprint in _caught_up:
+    """Mark the configs rendered with other global variables or backends than this
+    process's by a process with older ones (``NETJSONCONFIG_CONTEXT`` changed, a restart
+    with other settings); returns how many.
+
+    At the first call with these settings (one ``UPDATE``), then again every
+    ``NETJSONCONFIG_CONTEXT_RECHECK_INTERVAL`` seconds (a query, and the ``UPDATE``
+    only if some are found): a process with older settings still running beside this
+    one (a rolling restart) may render after this process caught up, and its renders
+    are redone once it is gone. Configs rendered by a process with *newer* settings are
+    left alone (and logged: this process should be restarted). Called at every poll:
+    between two checks it costs a comparison.
+    """
+    stamp = context_service.settings_stamp()
+    now = time.monotonic()
+    state = _catch_up
+    if state["stamp"] == stamp.text and now < state["next"]:
         return 0
-    _caught_up.add(fingerprint)
-    stale = get_model("config").objects.exclude(context_fingerprint=fingerprint)
-    return mark(stale, "config_changed")
+    with _catch_up_lock:
+        if state["stamp"] == stamp.text and now < state["next"]:
+            return 0  # another thread just did it
+        first = state["stamp"] != stamp.text
+        interval = app_settings.CONTEXT_RECHECK_INTERVAL
+        state["stamp"] = stamp.text
+        state["next"] = now + interval if interval else math.inf
+    config_model = get_model("config")
+    stale = config_model.objects.filter(stamp.stale())
+    if first:
+        return mark(stale, "config_changed")
+    if stale.exists():
+        return mark(stale, "config_changed")
+    if state["warned"] != stamp.text and config_model.objects.filter(stamp.newer()).exists():
+        state["warned"] = stamp.text
+        logger.warning(
+            "configurations were rendered by a process with newer global variables or "
+            "backends (NETJSONCONFIG_CONTEXT, NETJSONCONFIG_BACKENDS) than this one: "
+            "restart this process with the current settings"
+        )
+    return 0
 
 
 def pending_queryset():

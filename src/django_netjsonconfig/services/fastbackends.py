@@ -1,8 +1,28 @@
-"""netjsonconfig backends that render the same bytes with less work.
+"""netjsonconfig backends that render the same bytes with less work, and right.
 
 ``rendering`` is the only caller. For a backend class ``cls`` from the settings,
-:func:`fast_class` gives a subclass of ``cls`` (same name, module and
-behaviour) that differs from it in these ways only:
+:func:`render_class` gives the class a render uses: a subclass of ``cls`` (same
+name and module) with two corrections of netjsonconfig 1.3 (:func:`corrections`),
+and the shortcuts below when ``cls`` validates with netjsonconfig's own code.
+
+The corrections, each applied only where ``cls`` uses netjsonconfig's own method:
+
+* variables are substituted literally (``_evaluate_vars``): netjsonconfig uses the
+  value as an ``re.sub`` replacement, so a backslash in it is read as an escape
+  (``C:\\new\\dir`` raises ``bad escape``, ``SN\\1`` becomes the variable's name,
+  ``SN\\n1`` a newline), and a value holding ``{{ other }}`` is substituted again.
+  Here each ``{{ name }}`` of the merged config is replaced, in one pass, by
+  ``str(value)`` as it is; the names with no value are kept in
+  ``unresolved_variables`` (a value may hold ``{{ }}``: the output cannot tell);
+* each archive member's size is its length in bytes (``_add_file``): netjsonconfig
+  sets it to the number of characters, so a non-ASCII text is cut short in the
+  archive (``Café`` in a description truncates ``etc/config/system``).
+
+For every input netjsonconfig renders correctly (values without a backslash or
+``{{``, ASCII text) the bytes are netjsonconfig's, byte for byte.
+
+:func:`fast_class` gives the corrected subclass that differs from netjsonconfig's
+class in these ways too:
 
 * its renderer classes share one Jinja2 environment per template package for the
   whole process, so each renderer template is compiled once, not at every render
@@ -22,12 +42,12 @@ behaviour) that differs from it in these ways only:
   gives the same bytes (a save-then-serve flow renders the same config twice).
   Only for classes whose generation code is all netjsonconfig's.
 
-Everything else (merging, variables, converters, templates, the tar.gz) is
-netjsonconfig's own code, so the bytes are those of ``cls(...).generate()``.
+Everything else (merging, converters, templates, the tar.gz) is netjsonconfig's
+own code, so the bytes are those of ``cls(...).generate()`` with the corrections.
 
 A class whose validation code does not come from netjsonconfig (a third-party
 backend overriding ``validate`` or one of its ``_validate_*`` helpers) gets no
-fast class: :func:`fast_class` returns ``None`` and it is used as it is.
+fast class (:func:`fast_class` returns ``None``): it gets the corrections only.
 
 Soundness of the shortcuts, since a wrong "valid" would let a broken config reach
 devices:
@@ -55,13 +75,17 @@ devices:
 import hashlib
 import json
 import os
+import tarfile
 import threading
 from collections import OrderedDict
+from io import BytesIO
 
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 from netjsonconfig.backends.base.backend import BaseBackend, format_checker
 from netjsonconfig.backends.base.renderer import BaseRenderer
+from netjsonconfig.schema import DEFAULT_FILE_MODE
+from netjsonconfig.utils import var_pattern
 
 try:  # the compiled validator is an optimisation, never a requirement
     import fastjsonschema
@@ -412,6 +436,101 @@ def _render_openwisp_template(self, template, context=None):
     return env.get_template(template).render(**(context or {}))
 
 
+# --- the corrections ------------------------------------------------------------------
+def evaluate_literally(data, context, missing):
+    """``data`` with every ``{{ name }}`` of its strings replaced by ``str(context[name])``
+    as it is (lists and dicts are changed in place, as netjsonconfig does); the names
+    ``context`` lacks are left in the text and added to the set ``missing``.
+
+    netjsonconfig's ``evaluate_vars`` finds the same ``{{ name }}`` (its own
+    ``var_pattern``) and gives the same text for any value without a backslash or
+    ``{{``; it passes the value to ``re.sub`` as a replacement template instead.
+    """
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, (dict, list)) or (isinstance(value, str) and "{{" in value):
+                data[key] = evaluate_literally(value, context, missing)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            if isinstance(value, (dict, list)) or (isinstance(value, str) and "{{" in value):
+                data[index] = evaluate_literally(value, context, missing)
+    elif isinstance(data, str) and "{{" in data:
+
+        def value_of(match):
+            name = match.group(1)
+            if name in context:
+                return str(context[name])  # a function's result is never a template
+            missing.add(name)
+            return match.group(0)
+
+        return var_pattern.sub(value_of, data)
+    return data
+
+
+def _literal_evaluate_vars(self, config, context):
+    """``BaseBackend._evaluate_vars`` with the values inserted literally."""
+    missing = set()
+    config = evaluate_literally(config, context or {}, missing)
+    self.unresolved_variables = missing
+    return config
+
+
+def _add_file_bytes(self, tar, name, contents, mode=DEFAULT_FILE_MODE):
+    """``BaseBackend._add_file`` with the member's size in bytes: netjsonconfig 1.3 gives
+    ``len(contents)``, characters, and the archive then holds only that many bytes."""
+    data = contents.encode("utf8")
+    info = tarfile.TarInfo(name=name)
+    info.size = len(data)
+    info.mtime = 0
+    info.type = tarfile.REGTYPE
+    info.mode = int(mode, 8)
+    tar.addfile(tarinfo=info, fileobj=BytesIO(data))
+
+
+_CORRECTIONS = (
+    ("_evaluate_vars", _literal_evaluate_vars),
+    ("_add_file", _add_file_bytes),
+)
+
+
+def corrections(cls):
+    """``{method name: corrected method}`` for the methods of backend ``cls`` that are
+    netjsonconfig's own (a class with its own version keeps it)."""
+    return {
+        name: method
+        for name, method in _CORRECTIONS
+        if getattr(cls, name, None) is getattr(BaseBackend, name)
+    }
+
+
+_corrected = {}
+
+
+def _corrected_class(cls):
+    fixes = corrections(cls) if isinstance(cls, type) and issubclass(cls, BaseBackend) else {}
+    if not fixes:
+        return cls
+    attrs = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, **fixes}
+    attrs["__doc__"] = cls.__doc__
+    return type(cls.__name__, (cls,), attrs)
+
+
+def render_class(cls):
+    """The class a render uses for backend ``cls``: its fast class (see :func:`fast_class`),
+    else ``cls`` with the corrections, else ``cls`` itself."""
+    fast = fast_class(cls)
+    if fast is not None:
+        return fast
+    try:
+        return _corrected[cls]
+    except KeyError:
+        pass
+    with _classes_lock:
+        if cls not in _corrected:
+            _corrected[cls] = _corrected_class(cls)
+        return _corrected[cls]
+
+
 # --- the backend mixin ------------------------------------------------------------------
 class FastBackendMixin:
     skip_validation = False
@@ -523,6 +642,7 @@ def _make(cls):
         "__doc__": cls.__doc__,
         "reference_class": cls,
         "remember_archives": _pure_generation(cls),
+        **corrections(cls),
     }
     if getattr(cls, "renderer", None) is not None:
         attrs["renderer"] = _fast_renderer(cls.renderer)

@@ -7,10 +7,16 @@ agent compares), in one pass: the config is validated once (and not at all if
 the same merged config was validated before in this process), the renderer
 templates are compiled once per process, and the bytes are those of
 netjsonconfig's own ``backend(config=..., templates=..., context=...).generate()``
-(see ``fastbackends``).
+(see ``fastbackends``), with two corrections: variable values are inserted literally
+and archive members are sized in bytes.
+
+Every failure of a render, whatever raised it (the schema, a converter, a value that
+cannot be encoded, a config nested too deep), is a :class:`RenderError` that says why.
 """
 
+import functools
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from jsonschema.exceptions import ValidationError as JsonSchemaError
@@ -18,7 +24,9 @@ from netjsonconfig.exceptions import ValidationError as SchemaError
 from netjsonconfig.utils import var_pattern
 
 from ..settings import app_settings
-from .fastbackends import fast_class, reference_schema_error
+from .fastbackends import reference_schema_error, render_class
+
+logger = logging.getLogger(__name__)
 
 
 class RenderError(Exception):
@@ -51,13 +59,38 @@ def backend_class(path):
         return app_settings.backend_class(path)
     except KeyError:
         raise RenderError(f'unknown backend "{path}"') from None
-    except ImportError as exc:
+    except Exception as exc:  # ImportError, or anything its module raises on import
         raise RenderError(f'backend "{path}" cannot be imported: {exc}') from None
 
 
+def _describe(exc):
+    if isinstance(exc, RecursionError):
+        return "the configuration is nested too deeply"
+    if isinstance(exc, UnicodeError):
+        return f"text that cannot be encoded in UTF-8 ({exc.reason})"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _only_render_errors(function):
+    """``function`` raising ``RenderError`` for any failure (an unexpected one logged)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except RenderError:
+            raise
+        except Exception as exc:
+            if not isinstance(exc, (RecursionError, UnicodeError)):
+                logger.warning("rendering failed: %s", _describe(exc), exc_info=True)
+            raise RenderError(f"rendering failed: {_describe(exc)}") from None
+
+    return wrapper
+
+
 def _backend(backend_path, config, templates, context):
-    cls = backend_class(backend_path)
-    cls = fast_class(cls) or cls  # same bytes; unknown backends are used as they are
+    # a subclass: the same bytes, with the corrections (and faster for netjsonconfig's)
+    cls = render_class(backend_class(backend_path))
     try:
         return cls(
             config=dict(config or {}),
@@ -125,11 +158,15 @@ def _unresolved(value, found):
     return found
 
 
+@_only_render_errors
 def build(backend_path, sources, context, *, validate=True):
     """A backend instance for the merged sources, checked; raises RenderError."""
     *templates, device = sources
     backend = _backend(backend_path, device.config, [t.config for t in templates], context)
-    missing = sorted(_unresolved(backend.config, set()))
+    missing = getattr(backend, "unresolved_variables", None)
+    if missing is None:  # a backend with its own substitution: what is left in its output
+        missing = _unresolved(backend.config, set())
+    missing = sorted(missing)
     if missing:
         names = ", ".join(missing)
         raise RenderError(
@@ -211,19 +248,19 @@ def _collect_variables(raw, resolved, found):
             found[name] = resolved if whole and isinstance(resolved, str) else found.get(name)
 
 
+@_only_render_errors
 def render_archive(backend_path, sources, context):
     """The archive and its MD5, from one render of the validated config."""
     backend = build(backend_path, sources, context)
     # build() validated it: generate() need not do it twice more
     backend.skip_validation = True
     generate = getattr(backend, "archive_bytes", None)  # the fast classes remember archives
-    try:
-        archive = generate() if generate else backend.generate().getvalue()
-    except Exception as exc:  # a backend's converter may fail on odd input
-        raise RenderError(f"rendering failed: {exc}") from None
+    # a backend's converter may fail on odd input: a RenderError (the decorator)
+    archive = generate() if generate else backend.generate().getvalue()
     return Rendered(archive=archive, checksum=hashlib.md5(archive).hexdigest())
 
 
+@_only_render_errors
 def render_text(backend_path, sources, context):
     """The native configuration as text, for previews."""
     backend = build(backend_path, sources, context)
