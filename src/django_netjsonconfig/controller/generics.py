@@ -247,6 +247,21 @@ class ControllerView(View):
             signal.send(sender=sender, **kwargs)
 
 
+def instance_from_values(model, values):
+    """An instance of ``model`` as read from the database with only the fields of
+    ``values`` (``{attname: value}``; the others load on access).
+
+    ``Model.from_db`` assigns a partial list of values to the model's concrete fields
+    *in the model's order*, whatever order the names are given in: the values are
+    put in that order here (an extending app's model may order its fields otherwise).
+    """
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    if len(names) != len(values):
+        unknown = sorted(set(values) - set(names))
+        raise ValueError(f"{model.__name__} has no concrete fields {unknown}")
+    return model.from_db(router.db_for_read(model), names, [values[name] for name in names])
+
+
 def _is_config_model(model):
     return any(f.name == "device" and f.one_to_one for f in model._meta.get_fields())
 
@@ -325,13 +340,15 @@ class PollView(ControllerView):
         """The device, with the fields the entry holds (the others load on access):
         all the addresses' bookkeeping needs from an entry read from the database,
         only the id from a cached record."""
+        values = {self.device_model._meta.pk.attname: device_id}
         if isinstance(entry, pollcache.Entry):
-            return self.device_model.from_db(
-                "default",
-                ["id", "key", "name", "last_ip", "management_ip"],
-                [device_id, entry.key, entry.name, entry.last_ip, entry.management_ip],
+            values.update(
+                key=entry.key,
+                name=entry.name,
+                last_ip=entry.last_ip,
+                management_ip=entry.management_ip,
             )
-        return self.device_model.from_db("default", ["id"], [device_id])
+        return instance_from_values(self.device_model, values)
 
     def record_addresses(self, request, params, device_id, entry):
         """Record a new address; returns the device instance if one had to be built."""

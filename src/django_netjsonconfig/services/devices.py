@@ -109,10 +109,17 @@ def update_addresses(device, last_ip, management_ip, *, cleanup):
             setattr(device, field, value)
         if cleanup:
             others = device_model.objects.exclude(pk=device.pk)
+            clear_last_ip = bool(
+                device.last_ip and "last_ip" in updates and _is_private(device.last_ip)
+            )
             if device.management_ip and "management_ip" in updates:
                 holders = list(others.filter(management_ip=device.management_ip))
                 others.filter(pk__in=[h.pk for h in holders]).update(management_ip=None)
                 for holder in holders:
+                    holder.management_ip = None  # the signal's instance is the row
+                    if clear_last_ip and holder.last_ip == device.last_ip:
+                        holder.last_ip = None  # cleared below
+                    holder.mark_saved()
                     pollcache.invalidate(holder.pk)
                     _send(
                         signals.management_ip_changed,
@@ -121,7 +128,7 @@ def update_addresses(device, last_ip, management_ip, *, cleanup):
                         management_ip=None,
                         old_management_ip=device.management_ip,
                     )
-            if device.last_ip and "last_ip" in updates and _is_private(device.last_ip):
+            if clear_last_ip:
                 sharing = list(others.filter(last_ip=device.last_ip).values_list("pk", flat=True))
                 others.filter(pk__in=sharing).update(last_ip=None)
                 for pk in sharing:
