@@ -6,21 +6,28 @@ included: the agent checks that header to know it talks to a controller.
 
 import hmac
 import ipaddress
+import logging
 import uuid
 from functools import partial
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.signals import got_request_exception
 from django.db import connections, router, transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.http.response import ResponseHeaders
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 
 from .. import signals
 from ..apps import get_model
 from ..services import archivecache, configs, devices, fanout, pollcache, registration
 from ..services.rendering import RenderError
 from ..settings import app_settings
+
+logger = logging.getLogger(__name__)
 
 REPORTABLE_STATUSES = {"applied": "applied", "error": "error", "modified": "modified"}
 LEGACY_STATUSES = {"running": "applied"}
@@ -153,6 +160,8 @@ class ControllerView(View):
             return handler(request, *args, **kwargs)
         except Refused as refused:
             return refused.response
+        except Exception:  # free in the try of the common case (no exception: no cost)
+            return internal_error(request)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         allowed = [m.upper() for m in self.http_method_names if hasattr(self, m)]
@@ -184,12 +193,20 @@ class ControllerView(View):
             raise Refused("error: invalid Content-Length", 400) from None
         if length > app_settings.MAX_DEVICE_REQUEST_SIZE:
             raise Refused("error: request body too large", 413)
-        body = request.body
-        if len(body) > app_settings.MAX_DEVICE_REQUEST_SIZE:
-            raise Refused("error: request body too large", 413)
-        content_type = request.META.get("CONTENT_TYPE", "")
-        if content_type.startswith("multipart/"):
-            return _clean(request.POST.dict())
+        try:
+            body = request.body
+            if len(body) > app_settings.MAX_DEVICE_REQUEST_SIZE:
+                raise Refused("error: request body too large", 413)
+            content_type = request.META.get("CONTENT_TYPE", "")
+            if content_type.startswith("multipart/"):
+                return _clean(request.POST.dict())
+        except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE, when it is lower
+            raise Refused("error: request body too large", 413) from None
+        except (MultiPartParserError, SuspiciousOperation, UnicodeError, ValueError):
+            # a broken multipart body, too many fields (DATA_UPLOAD_MAX_NUMBER_FIELDS), ...
+            raise Refused("error: malformed request body", 400) from None
+        except UnreadablePostError:  # the client went away while sending it
+            raise Refused("error: request body could not be read", 400) from None
         try:
             text = body.decode("utf-8")
             pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
@@ -260,6 +277,30 @@ def instance_from_values(model, values):
         unknown = sorted(set(values) - set(names))
         raise ValueError(f"{model.__name__} has no concrete fields {unknown}")
     return model.from_db(router.db_for_read(model), names, [values[name] for name in names])
+
+
+def internal_error(request):
+    """The answer to an unexpected exception of a controller view (called in its
+    ``except`` block): logged with its traceback, reported to Django's
+    ``got_request_exception`` receivers (error trackers) as Django does, and answered
+    with a plain 500 carrying the controller header, without any detail. A
+    transaction the request runs in (``ATOMIC_REQUESTS``) is rolled back."""
+    logger.exception("controller: %s %s failed", request.method, request.path)
+    for connection in connections.all(initialized_only=True):
+        if connection.in_atomic_block:
+            transaction.set_rollback(True, using=connection.alias)
+    got_request_exception.send(sender=None, request=request)
+    return ControllerResponse("error: internal server error", status=500)
+
+
+@csrf_exempt
+def not_found(request, rest=""):
+    """Every other path under the controller's: a 404 with the controller header (not
+    Django's HTML page, nor the redirect of ``APPEND_SLASH``, which the agent would
+    take for another server)."""
+    if request.path.endswith("/"):
+        return ControllerResponse("error: not found", status=404)
+    return ControllerResponse('error: not found (controller paths end with "/")', status=404)
 
 
 def _is_config_model(model):
