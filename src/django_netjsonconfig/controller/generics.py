@@ -5,8 +5,8 @@ included: the agent checks that header to know it talks to a controller.
 """
 
 import hmac
-import ipaddress
 import logging
+import re
 import uuid
 from functools import partial
 from http.cookies import SimpleCookie
@@ -78,13 +78,19 @@ class Refused(Exception):
         self.response = ControllerResponse(message, status=status)
 
 
+#: the forms of a device id the protocol accepts: 32 hex digits, or the dashed form
+#: (``uuid.UUID`` also takes braces, ``urn:uuid:``, dashes anywhere and other digits)
+UUID_FORMS = re.compile(
+    r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
 def parse_uuid(value):
     if type(value) is uuid.UUID:  # the URL's converter made it already
         return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise Refused("error: invalid device id", 404) from None
+    if type(value) is str and UUID_FORMS.fullmatch(value):
+        return uuid.UUID(value)
+    raise Refused("error: invalid device id", 404)
 
 
 def hex_id_bytes(value):
@@ -245,13 +251,13 @@ class ControllerView(View):
         if not value:
             return None
         try:
-            return str(ipaddress.ip_address(value))
+            return devices.management_address(value)
         except ValueError:
             raise Refused("error: invalid management_ip", 400) from None
 
     @staticmethod
     def remote_addr(request):
-        return request.META.get("REMOTE_ADDR") or None
+        return devices.peer_address(request.META.get("REMOTE_ADDR"))
 
     @staticmethod
     def send_on_commit(signal, sender, **kwargs):
