@@ -289,6 +289,19 @@ def test_a_host_not_allowed_is_a_400_with_the_header(with_ours, settings, debug_
     assert_controller_answer(response, 400, "error: bad request")
 
 
+def test_a_replaced_answer_leaves_the_database_connection_open(with_ours, settings):
+    """The middleware drops the answer it replaces without closing it: closing sends
+    ``request_finished``, which closes the database connections mid-request."""
+    settings.ALLOWED_HOSTS = ["testserver"]
+    device = make_config().device
+    client = Client(raise_request_exception=False)
+    response = client.get("/controller/register/", HTTP_HOST="evil.example")
+    assert_controller_answer(response, 400)
+    response = client.get(f"/controller/checksum/{device.pk.hex}/", {"key": device.key})
+    assert response.status_code == 200
+    assert get_model("device").objects.filter(pk=device.pk).exists()
+
+
 def test_other_paths_are_left_alone(with_ours, settings):
     settings.ALLOWED_HOSTS = ["controller.example.com"]
     response = Client(raise_request_exception=False).get("/admin/", HTTP_HOST="evil.example")

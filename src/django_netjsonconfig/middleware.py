@@ -132,7 +132,9 @@ class ControllerHeaderMiddleware:
 
 def controller_answer(response):
     """``response`` made a controller answer (see ``ControllerHeaderMiddleware``)."""
-    if response.status_code < 400:
+    if response.status_code < 400 or response.streaming:
+        # (a streaming answer is not replaced: what it holds is closed with it, by the
+        # server; Django's error pages are not streamed)
         response[HEADER] = "true"
         return response
     from .controller.generics import ControllerResponse
@@ -142,7 +144,8 @@ def controller_answer(response):
     for name in KEPT_HEADERS:
         if name in response.headers:
             answer[name] = response[name]
-    response.close()
+    # not response.close(): it sends request_finished, which closes the database
+    # connections while the request runs (the server closes the answer it gets)
     return answer
 
 
