@@ -273,3 +273,14 @@ def test_devices_service_keeps_the_instance_it_updates_as_its_row(checked):
     sent.assert_consistent("management_ip_changed")
     other = fresh(other)
     assert (other.management_ip, other.last_ip) == (None, None)
+
+
+@pytest.mark.parametrize("endpoint", ["checksum", "download-config"])
+def test_a_vpn_server_poll_sends_the_server_as_its_row(checked, device_client, endpoint):
+    vpn = make_vpn(WIREGUARD)
+    expected = "checksum_requested" if endpoint == "checksum" else "config_download_requested"
+    with checked() as sent:
+        response = device_client.get(f"/controller/vpn/{endpoint}/{vpn.pk.hex}/", {"key": vpn.key})
+    assert response.status_code == 200
+    sent.assert_consistent(expected)
+    assert sent.calls[0][1].pk == vpn.pk
