@@ -291,7 +291,8 @@ def internal_error(request):
     ``got_request_exception`` receivers (error trackers) as Django does, and answered
     with a plain 500 carrying the controller header, without any detail. A
     transaction the request runs in (``ATOMIC_REQUESTS``) is rolled back."""
-    logger.exception("controller: %s %s failed", request.method, request.path)
+    # the path quoted: a %0A in it must not start a line of its own in the log
+    logger.exception("controller: %s %r failed", request.method, request.path)
     for connection in connections.all(initialized_only=True):
         if connection.in_atomic_block:
             transaction.set_rollback(True, using=connection.alias)
