@@ -115,6 +115,8 @@ HAS_WHITENOISE = find_spec("whitenoise") is not None
 NETJSONCONFIG_TRUSTED_PROXIES = env_list("NETJSONCONFIG_TRUSTED_PROXIES")
 
 MIDDLEWARE = [
+    # first: the controller header on every answer under the controller's paths
+    "django_netjsonconfig.middleware.ControllerHeaderMiddleware",
     *(
         ["django_netjsonconfig.middleware.ForwardedForMiddleware"]
         if NETJSONCONFIG_TRUSTED_PROXIES

@@ -24,6 +24,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: the controller header on every answer under the controller's paths
+    "django_netjsonconfig.middleware.ControllerHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

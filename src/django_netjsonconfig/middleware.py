@@ -1,4 +1,8 @@
-"""The device's address when a reverse proxy passes it in ``X-Forwarded-For``.
+"""Middleware of the controller paths: the device's address behind a proxy, and the
+controller header on every answer.
+
+``ForwardedForMiddleware``: the device's address when a reverse proxy passes it in
+``X-Forwarded-For``.
 
 The controller records the address a device polls from (``REMOTE_ADDR``). Behind
 a proxy that is the proxy's own address, unless the proxy speaks the PROXY
@@ -11,11 +15,17 @@ Only a request whose ``REMOTE_ADDR`` is a listed proxy is rewritten, to the
 right-most address of the header that is not a listed proxy itself: the
 addresses left of it were written by the client and prove nothing. A header that
 is missing or holds something other than addresses leaves the request as it is.
+
+``ControllerHeaderMiddleware``: every answer under the controller's paths carries
+``X-Openwisp-Controller: true``, those made outside the controller's views too (a
+``DisallowedHost`` refusal, an exception in another middleware); see its docstring.
 """
 
 import ipaddress
+import threading
 
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from .settings import app_settings
 
@@ -83,3 +93,92 @@ class ForwardedForMiddleware:
             if client is not None:
                 meta["REMOTE_ADDR"] = client
         return self.get_response(request)
+
+
+HEADER = "X-Openwisp-Controller"
+#: headers of an error answer made outside the controller that its replacement keeps
+KEPT_HEADERS = ("Allow", "Location", "Retry-After")
+
+
+class ControllerHeaderMiddleware:
+    """The controller header on every answer under the controller's paths.
+
+    The controller's views answer everything they meet with the header (errors and
+    unexpected exceptions included), and the patterns of ``get_controller_urls``
+    answer every other path under ``controller/``. What happens before a view runs
+    or after it returns is not theirs: Django's 400 for a ``Host`` not in
+    ``ALLOWED_HOSTS`` (``DisallowedHost``), an exception raised by another
+    middleware, an ``ATOMIC_REQUESTS`` commit that fails. Put this middleware
+    *first* in ``MIDDLEWARE``: an answer under the controller's paths that lacks the
+    header gets it, and an error answer (4xx, 5xx: Django's HTML pages, a traceback
+    with ``DEBUG``) is replaced with ``error: <reason>`` as plain text, with the same
+    status. Other paths are left alone.
+
+    The controller's paths are those of the URL patterns included with the
+    ``controller`` application namespace (``include("...controller.urls",
+    namespace="controller")``), under whatever prefix the site chose. The
+    controller's own answers, which carry the header already, cost one lookup.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if HEADER in response.headers or not is_controller_request(request):
+            return response
+        return controller_answer(response)
+
+
+def controller_answer(response):
+    """``response`` made a controller answer (see ``ControllerHeaderMiddleware``)."""
+    if response.status_code < 400 or response.streaming:
+        # (a streaming answer is not replaced: what it holds is closed with it, by the
+        # server; Django's error pages are not streamed)
+        response[HEADER] = "true"
+        return response
+    from .controller.generics import ControllerResponse
+
+    reason = (response.reason_phrase or "error").lower()
+    answer = ControllerResponse(f"error: {reason}", status=response.status_code)
+    for name in KEPT_HEADERS:
+        if name in response.headers:
+            answer[name] = response[name]
+    # not response.close(): it sends request_finished, which closes the database
+    # connections while the request runs (the server closes the answer it gets)
+    return answer
+
+
+def is_controller_request(request):
+    """Whether ``request`` is under the controller's paths."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        return "controller" in match.app_names
+    # not resolved (refused before, or a path no pattern matches): by its path
+    prefix = controller_prefix(getattr(request, "urlconf", None))
+    path = request.path
+    return prefix is not None and (path == prefix or path.startswith(prefix + "/"))
+
+
+_prefixes = {}
+_prefixes_lock = threading.Lock()
+
+
+def controller_prefix(urlconf=None):
+    """The path of the controller's patterns (``/controller`` when they are included
+    at the root), or None when the URL configuration has none."""
+    from .utils import NOT_FOUND
+
+    urlconf = urlconf or get_urlconf()  # the request's, or ROOT_URLCONF
+    key = (urlconf, get_script_prefix())
+    try:
+        return _prefixes[key]
+    except KeyError:
+        pass
+    try:
+        prefix = reverse(f"controller:{NOT_FOUND}", urlconf=urlconf).rstrip("/")
+    except NoReverseMatch:
+        prefix = None
+    with _prefixes_lock:
+        _prefixes[key] = prefix
+    return prefix

@@ -19,6 +19,10 @@ def get_controller_urls(views_module):
     paths) and at ``controller/device/<segment>/``. The device id is a UUID
     with or without dashes; anything else reaches the view, which answers 404
     with a message. A module without ``update_info`` gets the generic one.
+
+    The last pattern answers every other path under ``controller/`` (a missing
+    trailing slash, an unknown endpoint) with a 404 that carries the controller
+    header: add your own patterns under ``controller/`` *before* these ones.
     """
     urls = []
     for attribute, segment, with_id in ENDPOINTS:
@@ -30,13 +34,24 @@ def get_controller_urls(views_module):
         for prefix, suffix in (("controller/", ""), ("controller/device/", "device_")):
             name = f"{suffix}{attribute}"
             if with_id:
-                urls.append(re_path(rf"^{prefix}{segment}/(?P<pk>[^/]+)/$", view, name=name))
+                urls.append(re_path(rf"^{prefix}{segment}/(?P<pk>[^/]*)/$", view, name=name))
             else:
                 urls.append(path(f"{prefix}{segment}/", view, name=name))
     for attribute, segment in VPN_ENDPOINTS:
         view = getattr(views_module, attribute, None) or _default_vpn_view(attribute)
-        urls.append(re_path(rf"^controller/vpn/{segment}/(?P<pk>[^/]+)/$", view, name=attribute))
+        urls.append(re_path(rf"^controller/vpn/{segment}/(?P<pk>[^/]*)/$", view, name=attribute))
+    urls.append(re_path(r"^controller(?:/(?P<rest>[\s\S]*))?$", _not_found(), name=NOT_FOUND))
     return urls
+
+
+#: the name of the pattern that answers the other paths under ``controller/``
+NOT_FOUND = "not_found"
+
+
+def _not_found():
+    from .controller.generics import not_found
+
+    return not_found
 
 
 # the VPN server agent's endpoints, at controller/vpn/<segment>/<vpn id>/; a views module

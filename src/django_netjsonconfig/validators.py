@@ -62,3 +62,43 @@ def device_name_validator(value):
 key_validator = RegexValidator(
     r"^[^\s/\.]+$", _("The key may not contain spaces, dots or slashes."), code="invalid_key"
 )
+
+
+#: what a key may hold besides what ``key_validator`` says: the agent sends its key back
+#: *unencoded* in a URL query (``?key=<key>``) and in a form body (``key=<key>``), and
+#: reads it from the register answer as a whitespace-separated word: printable ASCII
+#: only, and none of the characters that end or change a value there (curl reads
+#: brackets and braces in a URL as patterns)
+AGENT_KEY_RE = re.compile(r"[!-~]{1,64}")
+AGENT_KEY_FORBIDDEN = frozenset("/.&+%#[]{}")  # [] {}: curl's URL globbing
+
+
+def agent_key_validator(value):
+    """A key the agent can send back as it was given: 1 to 64 printable ASCII characters
+    (no spaces, no control characters), none of ``/ . & + % # [ ] { }``."""
+    if (
+        not isinstance(value, str)
+        or not AGENT_KEY_RE.fullmatch(value)
+        or not AGENT_KEY_FORBIDDEN.isdisjoint(value)
+    ):
+        raise ValidationError(
+            _(
+                "The key must be 1 to 64 printable ASCII characters, without spaces and "
+                "without any of / . & + % # [ ] { }: the agent sends it back unencoded."
+            ),
+            code="invalid_key",
+        )
+
+
+def clean_agent_key(instance, exclude, errors, field="key"):
+    """For a model's ``clean_fields``: ``agent_key_validator`` on ``field`` when it is
+    set, not excluded and without an error yet (an extra check, not one of the field's
+    validators, so that the models' migration state does not change)."""
+    value = getattr(instance, field)
+    if not value or field in (exclude or ()) or field in errors:
+        return errors
+    try:
+        agent_key_validator(value)
+    except ValidationError as error:
+        errors.setdefault(field, []).extend(error.error_list)
+    return errors

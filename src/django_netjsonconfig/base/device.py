@@ -1,12 +1,14 @@
 import hashlib
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from ..settings import app_settings
 from ..validators import (
+    clean_agent_key,
     device_name_validator,
     key_validator,
     mac_address_validator,
@@ -102,6 +104,15 @@ class AbstractDevice(BaseModel):
         if app_settings.HARDWARE_ID_ENABLED and app_settings.HARDWARE_ID_AS_NAME:
             return self.hardware_id or self.name
         return self.name
+
+    def clean_fields(self, exclude=None):
+        errors = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if clean_agent_key(self, exclude, errors):
+            raise ValidationError(errors)
 
     def clean(self):
         if self.mac_address:

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..settings import app_settings
-from ..validators import key_validator
+from ..validators import clean_agent_key, key_validator
 from .base import BaseConfig, BaseModel
 
 VNI_MAX = 16777216
@@ -173,6 +173,15 @@ class AbstractVpn(BaseConfig):
     def variable_suffix(self):
         """The suffix of this server's variables (``vpn_host_<suffix>``): its id in hex."""
         return self.pk.hex
+
+    def clean_fields(self, exclude=None):
+        errors = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if clean_agent_key(self, exclude, errors):
+            raise ValidationError(errors)
 
     def clean(self):
         self.clean_config_value()

@@ -5,22 +5,29 @@ included: the agent checks that header to know it talks to a controller.
 """
 
 import hmac
-import ipaddress
+import logging
+import re
 import uuid
 from functools import partial
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.signals import got_request_exception
 from django.db import connections, router, transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.http.response import ResponseHeaders
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 
 from .. import signals
 from ..apps import get_model
 from ..services import archivecache, configs, devices, fanout, pollcache, registration
 from ..services.rendering import RenderError
 from ..settings import app_settings
+
+logger = logging.getLogger(__name__)
 
 REPORTABLE_STATUSES = {"applied": "applied", "error": "error", "modified": "modified"}
 LEGACY_STATUSES = {"running": "applied"}
@@ -71,13 +78,19 @@ class Refused(Exception):
         self.response = ControllerResponse(message, status=status)
 
 
+#: the forms of a device id the protocol accepts: 32 hex digits, or the dashed form
+#: (``uuid.UUID`` also takes braces, ``urn:uuid:``, dashes anywhere and other digits)
+UUID_FORMS = re.compile(
+    r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
 def parse_uuid(value):
     if type(value) is uuid.UUID:  # the URL's converter made it already
         return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise Refused("error: invalid device id", 404) from None
+    if type(value) is str and UUID_FORMS.fullmatch(value):
+        return uuid.UUID(value)
+    raise Refused("error: invalid device id", 404)
 
 
 def hex_id_bytes(value):
@@ -153,6 +166,8 @@ class ControllerView(View):
             return handler(request, *args, **kwargs)
         except Refused as refused:
             return refused.response
+        except Exception:  # free in the try of the common case (no exception: no cost)
+            return internal_error(request)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         allowed = [m.upper() for m in self.http_method_names if hasattr(self, m)]
@@ -184,12 +199,20 @@ class ControllerView(View):
             raise Refused("error: invalid Content-Length", 400) from None
         if length > app_settings.MAX_DEVICE_REQUEST_SIZE:
             raise Refused("error: request body too large", 413)
-        body = request.body
-        if len(body) > app_settings.MAX_DEVICE_REQUEST_SIZE:
-            raise Refused("error: request body too large", 413)
-        content_type = request.META.get("CONTENT_TYPE", "")
-        if content_type.startswith("multipart/"):
-            return _clean(request.POST.dict())
+        try:
+            body = request.body
+            if len(body) > app_settings.MAX_DEVICE_REQUEST_SIZE:
+                raise Refused("error: request body too large", 413)
+            content_type = request.META.get("CONTENT_TYPE", "")
+            if content_type.startswith("multipart/"):
+                return _clean(request.POST.dict())
+        except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE, when it is lower
+            raise Refused("error: request body too large", 413) from None
+        except (MultiPartParserError, SuspiciousOperation, UnicodeError, ValueError):
+            # a broken multipart body, too many fields (DATA_UPLOAD_MAX_NUMBER_FIELDS), ...
+            raise Refused("error: malformed request body", 400) from None
+        except UnreadablePostError:  # the client went away while sending it
+            raise Refused("error: request body could not be read", 400) from None
         try:
             text = body.decode("utf-8")
             pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
@@ -228,13 +251,13 @@ class ControllerView(View):
         if not value:
             return None
         try:
-            return str(ipaddress.ip_address(value))
+            return devices.management_address(value)
         except ValueError:
             raise Refused("error: invalid management_ip", 400) from None
 
     @staticmethod
     def remote_addr(request):
-        return request.META.get("REMOTE_ADDR") or None
+        return devices.peer_address(request.META.get("REMOTE_ADDR"))
 
     @staticmethod
     def send_on_commit(signal, sender, **kwargs):
@@ -245,6 +268,46 @@ class ControllerView(View):
             transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
         else:
             signal.send(sender=sender, **kwargs)
+
+
+def instance_from_values(model, values):
+    """An instance of ``model`` as read from the database with only the fields of
+    ``values`` (``{attname: value}``; the others load on access).
+
+    ``Model.from_db`` assigns a partial list of values to the model's concrete fields
+    *in the model's order*, whatever order the names are given in: the values are
+    put in that order here (an extending app's model may order its fields otherwise).
+    """
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    if len(names) != len(values):
+        unknown = sorted(set(values) - set(names))
+        raise ValueError(f"{model.__name__} has no concrete fields {unknown}")
+    return model.from_db(router.db_for_read(model), names, [values[name] for name in names])
+
+
+def internal_error(request):
+    """The answer to an unexpected exception of a controller view (called in its
+    ``except`` block): logged with its traceback, reported to Django's
+    ``got_request_exception`` receivers (error trackers) as Django does, and answered
+    with a plain 500 carrying the controller header, without any detail. A
+    transaction the request runs in (``ATOMIC_REQUESTS``) is rolled back."""
+    # the path quoted: a %0A in it must not start a line of its own in the log
+    logger.exception("controller: %s %r failed", request.method, request.path)
+    for connection in connections.all(initialized_only=True):
+        if connection.in_atomic_block:
+            transaction.set_rollback(True, using=connection.alias)
+    got_request_exception.send(sender=None, request=request)
+    return ControllerResponse("error: internal server error", status=500)
+
+
+@csrf_exempt
+def not_found(request, rest=""):
+    """Every other path under the controller's: a 404 with the controller header (not
+    Django's HTML page, nor the redirect of ``APPEND_SLASH``, which the agent would
+    take for another server)."""
+    if request.path.endswith("/"):
+        return ControllerResponse("error: not found", status=404)
+    return ControllerResponse('error: not found (controller paths end with "/")', status=404)
 
 
 def _is_config_model(model):
@@ -325,13 +388,15 @@ class PollView(ControllerView):
         """The device, with the fields the entry holds (the others load on access):
         all the addresses' bookkeeping needs from an entry read from the database,
         only the id from a cached record."""
+        values = {self.device_model._meta.pk.attname: device_id}
         if isinstance(entry, pollcache.Entry):
-            return self.device_model.from_db(
-                "default",
-                ["id", "key", "name", "last_ip", "management_ip"],
-                [device_id, entry.key, entry.name, entry.last_ip, entry.management_ip],
+            values.update(
+                key=entry.key,
+                name=entry.name,
+                last_ip=entry.last_ip,
+                management_ip=entry.management_ip,
             )
-        return self.device_model.from_db("default", ["id"], [device_id])
+        return instance_from_values(self.device_model, values)
 
     def record_addresses(self, request, params, device_id, entry):
         """Record a new address; returns the device instance if one had to be built."""

@@ -42,8 +42,11 @@ class VpnView(ControllerView):
         params = self.params(request)
         vpn_id, checksum = self.get_vpn(pk, params)
         response = self.answer(vpn_id, checksum)
-        instance = self.vpn_model.objects.get(pk=vpn_id)
-        self.send_on_commit(self.signal, type(instance), instance=instance, request=request)
+        if self.signal.receivers and self.signal.has_listeners(self.vpn_model):
+            instance = self.vpn_model.objects.filter(pk=vpn_id).first()
+            if instance is None:  # deleted since it was read
+                raise Refused("error: VPN server not found", 404)
+            self.send_on_commit(self.signal, type(instance), instance=instance, request=request)
         return response
 
 

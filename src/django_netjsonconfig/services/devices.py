@@ -82,6 +82,39 @@ def replace_group_templates(config, old_templates, new_templates):
 
 
 # --- addresses -----------------------------------------------------------------------------
+def management_address(value):
+    """The text of a management IP address as the database gives it back; ValueError
+    for anything else.
+
+    Refused besides what is not an address: a zone id (``fe80::1%eth0``: it names an
+    interface of the device, which means nothing to the server, and PostgreSQL's
+    ``inet`` refuses it) and the deprecated IPv4-compatible IPv6 addresses
+    (``::1.2.3.4``), which PostgreSQL writes otherwise than Django, so that the
+    address read back would never equal the one a device reports. IPv4-mapped
+    addresses are written ``::ffff:1.2.3.4``, as both do."""
+    ip = ipaddress.ip_address(value.strip())
+    if ip.version == 6:
+        if ip.scope_id is not None:
+            raise ValueError("an address with a zone id")
+        if ip.ipv4_mapped is not None:
+            return f"::ffff:{ip.ipv4_mapped}"
+        if int(ip) >> 32 == 0 and (int(ip) >> 16) & 0xFFFF:
+            raise ValueError("an IPv4-compatible IPv6 address")
+    return str(ip)
+
+
+def peer_address(value):
+    """The text of the address a request came from (``REMOTE_ADDR``) as the database
+    gives it back; None when it is not one to record (empty, a Unix socket's). A zone
+    id, the server's interface the request came in on, is dropped."""
+    if not value:
+        return None
+    try:
+        return management_address(value.split("%", 1)[0])
+    except ValueError:
+        return None
+
+
 def _is_private(ip):
     try:
         return ipaddress.ip_address(ip).is_private
@@ -112,10 +145,17 @@ def update_addresses(device, last_ip, management_ip, *, cleanup):
             setattr(device, field, value)
         if cleanup:
             others = device_model.objects.exclude(pk=device.pk)
+            clear_last_ip = bool(
+                device.last_ip and "last_ip" in updates and _is_private(device.last_ip)
+            )
             if device.management_ip and "management_ip" in updates:
                 holders = list(others.filter(management_ip=device.management_ip))
                 others.filter(pk__in=[h.pk for h in holders]).update(management_ip=None)
                 for holder in holders:
+                    holder.management_ip = None  # the signal's instance is the row
+                    if clear_last_ip and holder.last_ip == device.last_ip:
+                        holder.last_ip = None  # cleared below
+                    holder.mark_saved()
                     pollcache.invalidate(holder.pk)
                     _send(
                         signals.management_ip_changed,
@@ -124,7 +164,7 @@ def update_addresses(device, last_ip, management_ip, *, cleanup):
                         management_ip=None,
                         old_management_ip=device.management_ip,
                     )
-            if device.last_ip and "last_ip" in updates and _is_private(device.last_ip):
+            if clear_last_ip:
                 sharing = list(others.filter(last_ip=device.last_ip).values_list("pk", flat=True))
                 others.filter(pk__in=sharing).update(last_ip=None)
                 for pk in sharing:

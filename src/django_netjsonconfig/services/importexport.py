@@ -40,6 +40,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .. import strictjson
 from ..apps import get_model
 from ..settings import app_settings
 from ..validators import normalize_mac
@@ -221,24 +222,29 @@ def parse(content, fmt):
         raise ValidationError(_("Unknown format: %(format)s.") % {"format": fmt})
     if fmt == "json":
         try:
-            data = json.loads(content)
-        except json.JSONDecodeError as exc:
+            data = strictjson.loads(content)
+        except strictjson.JSONInputError as exc:
             raise ValidationError(
-                _("The file is not valid JSON: %(error)s (line %(line)d, column %(column)d).")
-                % {"error": exc.msg, "line": exc.lineno, "column": exc.colno}
+                _("The file is not valid JSON: %(error)s.") % {"error": exc}
             ) from None
         if not isinstance(data, list):
             raise ValidationError(_("The JSON file must hold a list of devices."))
         rows = list(enumerate(data, start=1))
         keys = {key for _n, item in rows if isinstance(item, dict) for key in item}
     else:
-        reader = csv.DictReader(io.StringIO(content))
+        # strict: a quote left open is an error, not the rest of the file in one cell
+        reader = csv.DictReader(io.StringIO(content), strict=True)
         try:
             rows = [(n, row) for n, row in enumerate(reader, start=1) if any(row.values())]
         except csv.Error as exc:
             raise ValidationError(
                 _("The CSV file cannot be read: %(error)s.") % {"error": exc}
             ) from None
+        for number, row in rows:
+            if None in row:  # more cells than the header has names
+                raise ValidationError(
+                    _("Row %(row)d has more values than the header has columns.") % {"row": number}
+                )
         keys = set(reader.fieldnames or ())
         missing = [name for name in REQUIRED if name not in keys]
         if missing:
@@ -277,7 +283,18 @@ class _Row:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.error(name, _("must be text, not %(type)s") % {"type": _json_type(value)})
             return ""
+        if isinstance(value, str) and not self.storable(name, value):
+            return ""
         return str(value).strip()
+
+    def storable(self, name, value):
+        """Whether the text ``value`` can be stored (an error for the row if not)."""
+        try:
+            strictjson.check(value)
+        except strictjson.JSONInputError as exc:
+            self.error(name, exc.message.replace("a string ", "", 1))
+            return False
+        return True
 
     def json_object(self, name):
         value = self.data.get(name)
@@ -285,9 +302,9 @@ class _Row:
             return {}
         if isinstance(value, str):
             try:
-                value = json.loads(value)
-            except json.JSONDecodeError as exc:
-                self.error(name, _("invalid JSON: %(error)s") % {"error": exc.msg})
+                value = strictjson.loads(value)
+            except strictjson.JSONInputError as exc:
+                self.error(name, _("invalid JSON: %(error)s") % {"error": exc.message})
                 return {}
         if not isinstance(value, dict):
             self.error(name, _("must be a JSON object, not %(type)s") % {"type": _json_type(value)})
@@ -302,10 +319,12 @@ class _Row:
             stripped = value.strip()
             if stripped.startswith("["):
                 try:
-                    value = json.loads(stripped)
-                except json.JSONDecodeError as exc:
-                    self.error(name, _("invalid JSON list: %(error)s") % {"error": exc.msg})
+                    value = strictjson.loads(stripped)
+                except strictjson.JSONInputError as exc:
+                    self.error(name, _("invalid JSON list: %(error)s") % {"error": exc.message})
                     return []
+            elif not self.storable(name, stripped):
+                return []
             else:
                 return [part.strip() for part in stripped.split(",") if part.strip()]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -7,6 +7,8 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 
 from .. import signals
 from ..apps import get_model
@@ -15,7 +17,7 @@ from ..settings import app_settings
 from ..validators import normalize_mac
 from . import configs
 from .batch import managed
-from .devices import get_config
+from .devices import get_config, management_address
 
 UPDATABLE_FIELDS = ("os", "model", "system")
 
@@ -115,8 +117,23 @@ def _find(device_model, params, mac):
     return None
 
 
+def _valid_name(device):
+    """Whether the name passes its field's checks (which ``full_clean`` reports):
+    only a valid name is looked for among the other devices."""
+    try:
+        device._meta.get_field("name").clean(device.name, device)
+    except ValidationError:
+        return False
+    return True
+
+
 def _name_taken(device):
-    others = type(device).objects.filter(name__iexact=device.name)
+    # as the unique constraint compares names: lower(name), which its index serves
+    others = (
+        type(device)
+        .objects.alias(lower_name=Lower("name"))
+        .filter(lower_name=Lower(Value(device.name)))
+    )
     if device.pk and not device._state.adding:
         others = others.exclude(pk=device.pk)
     return others.exists()
@@ -148,9 +165,12 @@ def _update_fields(device, params, mac, remote_addr):
         device.hardware_id = params["hardware_id"].strip()
     if remote_addr:
         device.last_ip = remote_addr
-    if params.get("management_ip"):
-        device.management_ip = params["management_ip"].strip()
-    if device.name != device.loaded_value("name") and _name_taken(device):
+    if (params.get("management_ip") or "").strip():
+        try:
+            device.management_ip = management_address(params["management_ip"])
+        except ValueError:
+            raise RegistrationError("error: invalid management_ip", 400) from None
+    if device.name != device.loaded_value("name") and _valid_name(device) and _name_taken(device):
         # another device has this hostname: a new device is named after its MAC,
         # an existing one keeps its name
         device.name = device.loaded_value("name") or mac

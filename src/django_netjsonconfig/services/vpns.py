@@ -699,6 +699,7 @@ def peers_changed(vpn_id):
     if vpn is None or not uses_keys(vpn):
         return False
     vpn_model.objects.filter(pk=vpn_id).update(render_pending=F("render_pending") + 1)
+    vpn.refresh_from_db(fields=["render_pending"])  # the signal's instance is the row
     _on_commit_once(signals.vpn_peers_changed, vpn)
     return True
 

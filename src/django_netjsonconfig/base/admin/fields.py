@@ -7,12 +7,14 @@ from functools import lru_cache
 from django import forms
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.forms.fields import InvalidJSONInput, JSONString
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from sortedm2m.forms import SortedCheckboxSelectMultiple, SortedMultipleChoiceField
 
+from ... import strictjson
 from ..template import parse_tags
 
 STATIC = "django_netjsonconfig"
@@ -47,34 +49,59 @@ class JSONTextarea(forms.Textarea):
         super().__init__({**defaults, **(attrs or {})})
 
 
-class JSONObjectField(forms.JSONField):
-    """A JSON object edited as pretty-printed text; an empty box means ``{}``."""
+class StrictJSONField(forms.JSONField):
+    """Django's JSON form field, reading the text with ``strictjson``: what JSON is not
+    (``NaN``), and what no database stores (a NUL, a lone surrogate, numbers too long,
+    nesting too deep), is a validation error that says what and where, not an error of
+    the database (or a 500) later."""
 
-    widget = JSONTextarea
-    default_error_messages = {
-        "invalid": _("Invalid JSON: %(error)s."),
-        "not_object": _('Must be a JSON object, such as {"name": "value"}; got %(type)s.'),
-    }
+    default_error_messages = {"invalid": _("Invalid JSON: %(error)s.")}
 
     def to_python(self, value):
         if self.disabled:
             return value
         if value in self.empty_values:
-            return {}
+            return None
         if isinstance(value, (list, dict, int, float, JSONString)):
             return value
+        converted = self.parse(value)
+        return JSONString(converted) if isinstance(converted, str) else converted
+
+    def parse(self, value):
         try:
-            converted = json.loads(value, cls=self.decoder)
-        except json.JSONDecodeError as exc:
+            return strictjson.loads(value)
+        except strictjson.JSONInputError as exc:
             raise ValidationError(
                 self.error_messages["invalid"],
                 code="invalid",
-                params={
-                    "value": value,
-                    "error": f"{exc.msg} (line {exc.lineno}, column {exc.colno})",
-                },
+                params={"value": value, "error": str(exc)},
             ) from None
-        return JSONString(converted) if isinstance(converted, str) else converted
+
+    def bound_data(self, data, initial):
+        """The posted text, shown again as it was when it is not valid (Django's parses
+        it with ``json.loads``, which raises on what ``strictjson`` refuses)."""
+        if self.disabled:
+            return initial
+        if data is None:
+            return None
+        try:
+            return strictjson.loads(data)
+        except strictjson.JSONInputError:
+            return InvalidJSONInput(data)
+
+
+class JSONObjectField(StrictJSONField):
+    """A JSON object edited as pretty-printed text; an empty box means ``{}``."""
+
+    widget = JSONTextarea
+    default_error_messages = {
+        "not_object": _('Must be a JSON object, such as {"name": "value"}; got %(type)s.'),
+    }
+
+    def to_python(self, value):
+        if not self.disabled and value in self.empty_values:
+            return {}
+        return super().to_python(value)
 
     def validate(self, value):
         super().validate(value)
@@ -161,7 +188,10 @@ class TagsField(forms.CharField):
         return value
 
     def to_python(self, value):
-        return parse_tags(super().to_python(value) or "")
+        text = super().to_python(value) or ""
+        # the field's NUL check (of Django's CharField) runs on what this returns: a list
+        ProhibitNullCharactersValidator()(text)
+        return parse_tags(text)
 
     def has_changed(self, initial, data):
         return parse_tags(initial or []) != self.to_python(data)

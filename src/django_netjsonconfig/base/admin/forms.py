@@ -10,13 +10,20 @@ from ...services import templates as templates_service
 from ...services.devices import templates_for_group_change
 from ..config import AbstractConfig
 from ..template import AbstractTemplate
-from .fields import JSONObjectField, NetJSONConfigField, TagsField, TemplatesField
+from .fields import (
+    JSONObjectField,
+    NetJSONConfigField,
+    StrictJSONField,
+    TagsField,
+    TemplatesField,
+)
 
 FIELD_CLASSES = {
     "config": NetJSONConfigField,
     "context": JSONObjectField,
     "default_values": JSONObjectField,
     "meta_data": JSONObjectField,
+    "extensions": StrictJSONField,
     "tags": TagsField,
     "templates": TemplatesField,
 }
