@@ -6,6 +6,7 @@ page shows them: an inline script, an event handler attribute, an inline style, 
 marked safe.
 """
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -102,3 +103,17 @@ def test_the_middleware_leaves_the_device_endpoints_alone():
     # without exclusions every path gets the policy
     _request, response = _response("/controller/checksum/x/", admin_policy(exclude=()))
     assert "Content-Security-Policy" in response.headers
+
+
+def test_the_middleware_works_under_asgi_too():
+    from django.http import HttpResponse
+
+    async def view(request):
+        return HttpResponse("ok")
+
+    with override_settings(CONTENT_SECURITY_POLICY=admin_policy()):
+        middleware = CSPMiddleware(view)
+        page = asyncio.run(middleware(RequestFactory().get("/admin/")))
+        poll = asyncio.run(middleware(RequestFactory().get("/controller/checksum/x/")))
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "Content-Security-Policy" not in poll.headers
