@@ -10,8 +10,8 @@ no framing. A script that data smuggled into a page is refused by the browser.
 except that the paths the policy excludes (``EXCLUDE_URL_PREFIXES``) are passed on
 before anything is done: django-csp builds the policy of every response, excluded or
 not (0.2 to 0.4 ms), which would cost each request of the device endpoints
-(``/controller/``, answered thousands of times a second, and never a page) about half
-as much as their own work.
+(``/controller/``, answered thousands of times a second, and never a page) a large
+part of their own work.
 Every other response gets exactly the header django-csp gives it. (The excluded
 paths get no ``request.csp_nonce`` either: the device endpoints use none.)
 

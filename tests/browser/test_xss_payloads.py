@@ -511,6 +511,51 @@ def test_template_group_vpn_and_pki_pages_run_no_script_from_data(admin):
     admin.preview(vpn)
 
 
+def test_the_read_only_pages_of_a_view_only_user_run_no_script_from_data(
+    browser, live_server, admin
+):
+    """A user who may only view: the change pages show every field as text."""
+    from django.contrib.auth.models import Permission
+
+    admin, objects = admin
+    viewer = get_user_model().objects.create_user("viewer", password="viewer-password")
+    viewer.is_staff = True
+    viewer.save()
+    viewer.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label=get_model("device")._meta.app_label,
+            codename__startswith="view_",
+        )
+    )
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.console = Console(page)
+        viewing = Admin(page, admin.payloads)
+        page.goto("/admin/login/")
+        page.fill("#id_username", "viewer")
+        page.fill("#id_password", "viewer-password")
+        page.click("input[type=submit]")
+        page.wait_for_url("**/admin/")
+        viewing.check("index, view-only user")
+        for name, key in (
+            ("device", "bad"),
+            ("device", "good"),
+            ("template", "template"),
+            ("devicegroup", "group"),
+            ("vpn", "vpn"),
+            ("ca", "ca"),
+            ("cert", "cert"),
+        ):
+            viewing.open(admin_url(name, "changelist"))
+            viewing.open(admin_url(name, "change", objects[key].pk))
+            viewing.open(admin_url(name, "history", objects[key].pk))
+        viewing.open(job_url(objects["job"]))
+    finally:
+        context.close()
+
+
 def test_the_admin_pages_carry_the_policy(client, admin_user):
     """The header on the login page and on admin pages, not on the device endpoints
     (which serve no page: they are not slowed by building a header they do not need)."""
