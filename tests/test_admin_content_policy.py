@@ -8,6 +8,7 @@ marked safe.
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -111,9 +112,14 @@ def test_the_middleware_works_under_asgi_too():
     async def view(request):
         return HttpResponse("ok")
 
+    def run(request):
+        # in a thread of its own: the browser tests leave an event loop in this one
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, middleware(request)).result()
+
     with override_settings(CONTENT_SECURITY_POLICY=admin_policy()):
         middleware = CSPMiddleware(view)
-        page = asyncio.run(middleware(RequestFactory().get("/admin/")))
-        poll = asyncio.run(middleware(RequestFactory().get("/controller/checksum/x/")))
+        page = run(RequestFactory().get("/admin/"))
+        poll = run(RequestFactory().get("/controller/checksum/x/"))
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert "Content-Security-Policy" not in poll.headers
