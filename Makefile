@@ -2,7 +2,8 @@
 #
 #   make venv     create .venv and install the project with the site and test extras
 #   make assets   npm ci, then copy the admin's browser libraries (JSON-schema editor,
-#                 code editor) into the app's static files (gitignored vendor/ folder)
+#                 code editor, HTML sanitizer) into the app's static files (gitignored
+#                 vendor/ folder)
 #   make run      migrate, collect static files, create the admin (and demo data), serve
 #   make test     lint, check formatting, run pytest (also against the sample extension,
 #                 and on PostgreSQL when it is reachable); the browser tests need the
@@ -73,7 +74,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 VENDOR_DIR := src/django_netjsonconfig/static/django_netjsonconfig/vendor
 NPM_STAMP := node_modules/.npm-ci.stamp
 VENDOR_FILES := \
+	dompurify/dist/purify.js:purify.js \
+	dompurify/dist/purify.js.map:purify.js.map \
+	dompurify/LICENSE:purify.LICENSE \
 	@json-editor/json-editor/dist/jsoneditor.js:jsoneditor.js \
+	@json-editor/json-editor/src/style.css:jsoneditor/style.css \
+	@json-editor/json-editor/src/themes/html.css:jsoneditor/html.css \
+	@json-editor/json-editor/src/editors/array.css:jsoneditor/array.css \
+	@json-editor/json-editor/src/editors/object.css:jsoneditor/object.css \
 	@json-editor/json-editor/LICENSE:jsoneditor.LICENSE \
 	codemirror/lib/codemirror.js:codemirror/codemirror.js \
 	codemirror/lib/codemirror.css:codemirror/codemirror.css \
@@ -87,7 +95,8 @@ $(NPM_STAMP): package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(VENDOR_DIR)/.copied: $(NPM_STAMP)
+# again when the list above changes
+$(VENDOR_DIR)/.copied: $(NPM_STAMP) Makefile
 	@for pair in $(VENDOR_FILES); do \
 		src="node_modules/$${pair%%:*}"; dst="$(VENDOR_DIR)/$${pair#*:}"; \
 		mkdir -p "$$(dirname "$$dst")" && cp "$$src" "$$dst" || exit 1; \

@@ -18,6 +18,8 @@
                                 proxies whose ``X-Forwarded-For`` is the device's address
 ``NETJSONCONFIG_VAR_DIR``       runtime data (database, secrets, static files);
                                 default ``var/`` beside ``manage.py``
+``DJANGO_CSP_REPORT_URI``       where browsers report violations of the admin's
+                                Content-Security-Policy; default: nowhere
 ==============================  ===============================================
 """
 
@@ -123,6 +125,8 @@ MIDDLEWARE = [
         else []
     ),
     "django.middleware.security.SecurityMiddleware",
+    # the Content-Security-Policy of the pages (see below); not on the device endpoints
+    "django_netjsonconfig.contentpolicy.CSPMiddleware",
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if HAS_WHITENOISE else []),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,6 +135,20 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# --- Content-Security-Policy (django-csp) --------------------------------------------
+# scripts, styles and images of the site only; no inline script or style, no eval, no
+# framing: a script that data smuggled into a page does not run (docs/admin.md)
+if find_spec("csp") is None:
+    raise ImproperlyConfigured(
+        "django-csp is not installed (the admin's Content-Security-Policy): "
+        "pip install 'django-netjsonconfig[site]'"
+    )
+from django_netjsonconfig.contentpolicy import admin_policy  # noqa: E402
+
+CONTENT_SECURITY_POLICY = admin_policy(
+    report_uri=os.environ.get("DJANGO_CSP_REPORT_URI", "").strip() or None
+)
 
 ROOT_URLCONF = "demo.urls"
 WSGI_APPLICATION = "demo.wsgi.application"

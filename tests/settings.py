@@ -2,6 +2,8 @@
 
 import os
 
+from django_netjsonconfig.contentpolicy import admin_policy
+
 BASE_DIR = os.path.dirname(os.path.abspath(__file__))
 SECRET_KEY = "tests-only-secret-key"
 DEBUG = False
@@ -27,6 +29,9 @@ MIDDLEWARE = [
     # first: the controller header on every answer under the controller's paths
     "django_netjsonconfig.middleware.ControllerHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # the admin's Content-Security-Policy, as in demo/settings.py (the browser tests
+    # fail on any violation of it)
+    "django_netjsonconfig.contentpolicy.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -66,6 +71,9 @@ if os.environ.get("TEST_DATABASE_URL"):
     import dj_database_url
 
     DATABASES["default"] = dj_database_url.parse(os.environ["TEST_DATABASE_URL"])
+
+# the admin's Content-Security-Policy, as the demo site's: no inline script or style
+CONTENT_SECURITY_POLICY = admin_policy()
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 STATIC_URL = "/static/"

@@ -18,15 +18,24 @@ from ... import strictjson
 from ..template import parse_tags
 
 STATIC = "django_netjsonconfig"
-# the browser libraries copied from node_modules by ``make assets`` (see package.json)
+# the browser libraries copied from node_modules by ``make assets`` (see package.json);
+# DOMPurify first: the schema editor sanitizes what it puts in the page with
+# ``window.DOMPurify`` when it is there (and otherwise parses it with ``innerHTML``)
 VENDOR_JS = (
+    f"{STATIC}/vendor/purify.js",
     f"{STATIC}/vendor/jsoneditor.js",
     f"{STATIC}/vendor/codemirror/codemirror.js",
     f"{STATIC}/vendor/codemirror/javascript.js",
     f"{STATIC}/vendor/codemirror/matchbrackets.js",
     f"{STATIC}/vendor/codemirror/lint.js",
 )
+# the editor's own style rules, as files: it is told not to add them to the page in a
+# <style> element, which the admin's Content-Security-Policy would refuse
 VENDOR_CSS = (
+    f"{STATIC}/vendor/jsoneditor/style.css",
+    f"{STATIC}/vendor/jsoneditor/html.css",
+    f"{STATIC}/vendor/jsoneditor/array.css",
+    f"{STATIC}/vendor/jsoneditor/object.css",
     f"{STATIC}/vendor/codemirror/codemirror.css",
     f"{STATIC}/vendor/codemirror/lint.css",
 )

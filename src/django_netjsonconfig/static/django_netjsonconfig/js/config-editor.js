@@ -165,6 +165,80 @@
     }
   }
 
+  // --- values are text, never markup; no inline style ----------------------------------
+  /*
+   * json-editor passes every string value through purify(): DOMPurify.sanitize when
+   * it is loaded, which rewrites the value ("a && b" becomes "a &amp;&amp; b", a
+   * <script> in a file's contents disappears), and otherwise cleanText(), which
+   * parses the value with innerHTML (where <img src=x onerror=...> runs). The
+   * values only ever reach the value of a form control, where nothing is parsed:
+   * they are kept as they are. Titles, which may be keys of the configuration, are
+   * set as text (cleanText and updateHeaderText). What json-editor still puts in
+   * the page as markup (the descriptions of the schema) it sanitizes with
+   * DOMPurify, which is loaded before it.
+   *
+   * The admin's Content-Security-Policy allows no inline style: the editor's own
+   * rules come from static files (disable_theme_rules), and what it hides for screen
+   * readers only (and its opt-in checkboxes) gets a class instead of a style
+   * attribute.
+   */
+  var HIDDEN = 'netjsonconfig-visually-hidden';
+
+  function prepareLibrary(JSONEditor) {
+    var editor = JSONEditor.AbstractEditor && JSONEditor.AbstractEditor.prototype;
+    var theme = JSONEditor.AbstractTheme && JSONEditor.AbstractTheme.prototype;
+    if (!editor || !theme || editor.netjsonconfigPrepared) return;
+    editor.purify = function (value) { return value; };
+    editor.cleanText = theme.cleanText = function (text) {
+      return text === undefined || text === null ? '' : String(text);
+    };
+    theme.visuallyHidden = function (element) {
+      if (element) element.classList.add(HIDDEN);
+    };
+    theme.getHiddenLabel = function (text) {
+      var label = document.createElement('label');
+      label.textContent = text;
+      label.classList.add(HIDDEN);
+      return label;
+    };
+    theme.getHiddenText = function (text) {
+      var span = document.createElement('span');
+      span.textContent = text;
+      span.classList.add(HIDDEN);
+      return span;
+    };
+    // titles (which may be keys of the configuration) as text, not sanitized markup
+    editor.updateHeaderText = function () {
+      if (!this.header) return;
+      var text = this.cleanText(this.getHeaderText());
+      var nodes = this.header.childNodes;
+      if (this.header.children.length) {
+        for (var i = 0; i < nodes.length; i++) {
+          if (nodes[i].nodeType === 3) {
+            nodes[i].nodeValue = text;
+            return;
+          }
+        }
+      } else {
+        this.header.textContent = text;
+      }
+    };
+    // made for every optional property, shown with show_opt_in only (not here)
+    theme.getOptInCheckbox = function (formname) {
+      var container = document.createElement('span');
+      var label = this.getHiddenLabel(formname + '-opt-in');
+      label.setAttribute('for', formname + '-opt-in');
+      var checkbox = document.createElement('input');
+      checkbox.type = 'checkbox';
+      checkbox.id = formname + '-opt-in';
+      checkbox.classList.add('json-editor-opt-in');
+      container.appendChild(checkbox);
+      container.appendChild(label);
+      return { label: label, checkbox: checkbox, container: container };
+    };
+    editor.netjsonconfigPrepared = true;
+  }
+
   // --- the validator: {{ variables }} are checked by the server, once resolved -----------
   function acceptVariables(validator) {
     var proto = Object.getPrototypeOf(validator);
@@ -358,6 +432,7 @@
       schema: schema,
       startval: startval,
       theme: 'html',
+      disable_theme_rules: true, // vendor/jsoneditor/*.css: no <style> element
       use_name_attributes: false, // nothing of the form is posted but the textarea
       display_required_only: true, // sections are added with "Properties"
       disable_edit_json: true, // the advanced mode does it
@@ -582,6 +657,7 @@
   // --- start -----------------------------------------------------------------------------
   function start(root) {
     if (typeof window.JSONEditor !== 'function') return; // no `make assets`: the textarea
+    prepareLibrary(window.JSONEditor);
     var selector = 'textarea[data-netjsonconfig-editor]';
     Array.prototype.forEach.call((root || document).querySelectorAll(selector), function (textarea) {
       if (textarea.netjsonconfigEditor || textarea.closest('.empty-form')) return;

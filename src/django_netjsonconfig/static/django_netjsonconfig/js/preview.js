@@ -60,7 +60,10 @@
   function showPreview(form, url, downloadUrl) {
     var box = dialog();
     var body = box.querySelector('.netjsonconfig-preview-body');
-    body.innerHTML = '<p class="help">' + gettext('Rendering…') + '</p>';
+    var rendering = document.createElement('p');
+    rendering.className = 'help';
+    rendering.textContent = gettext('Rendering…');
+    body.replaceChildren(rendering);
     box.setAttribute('data-state', 'loading');
     box.querySelector('.netjsonconfig-preview-dialog-download').onclick = function () {
       download(form, downloadUrl, box);
@@ -70,7 +73,7 @@
       return response.text().then(function (html) {
         var page = new DOMParser().parseFromString(html, 'text/html');
         var content = page.querySelector('#content-main');
-        body.innerHTML = '';
+        body.replaceChildren();
         if (content) {
           body.appendChild(document.importNode(content, true));
         } else {
