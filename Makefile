@@ -47,10 +47,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 LINT_PATHS := $(wildcard src tests demo bench)
-# recent gunicorn opens a control socket, by default one per user in ~/.gunicorn: keep
-# each site's in its var dir so that two sites do not take each other's
-GUNICORN_CONTROL = $$($(BIN)/python -c 'import gunicorn.config as c; \
-	print("--control-socket=$(VAR_DIR)/gunicorn.ctl" if hasattr(c, "ControlSocket") else "")')
 
 .PHONY: venv assets run test lint format clean distclean
 
@@ -118,8 +114,8 @@ run: venv assets
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) netjsonconfig_bootstrap --demo
 	@echo "Serving on http://$(HOST):$(PORT)/admin/"
-	exec $(BIN)/gunicorn demo.wsgi --bind '$(HOST):$(PORT)' --workers $(WORKERS) \
-		--access-logfile - --error-logfile - $(GUNICORN_CONTROL) $(GUNICORN_ARGS)
+	exec $(BIN)/gunicorn -c demo/gunicorn_conf.py demo.wsgi --bind '$(HOST):$(PORT)' \
+		--workers $(WORKERS) --access-logfile - --error-logfile - $(GUNICORN_ARGS)
 
 lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)
