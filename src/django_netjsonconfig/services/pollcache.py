@@ -323,10 +323,12 @@ class RedisGeneration:
 
     def lost(self):
         """A request's Redis call failed, or was skipped: trust nothing local until the
-        listener has subscribed again and bumped the counter."""
+        listener has subscribed again and bumped the counter (started here if this
+        process had none yet: one that only writes, a worker, a command)."""
         with self._sync_lock:
             self._lost += 1
             self._set_global(None)
+        self._ensure_listener()
 
     def _apply(self, data):
         kind, _, rest = data.decode().partition(":")
