@@ -254,6 +254,7 @@ class RedisGeneration:
         # local is trusted and requests do not call Redis
         self._lost = 0
         self._synced = 0
+        self._covering = False  # the listener is bumping to cover them (or may have bumped)
         self._sync_lock = threading.Lock()
         self._thread = None
         self._forks = None  # _FORKS[0] when the listener started (threads do not survive a fork)
@@ -280,11 +281,16 @@ class RedisGeneration:
         while True:
             pubsub = None
             try:
-                lost = self._lost  # the failed requests' calls this bump will cover
+                with self._sync_lock:
+                    lost = self._lost  # the failed requests' calls this bump will cover
+                    self._covering = False
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.channel)
                 self._slots = {int(k): int(v) for k, v in client.hgetall(SLOTS_KEY).items()}
-                # after (re)subscribing, bump: entries written while we were away are void
+                # after (re)subscribing, bump: entries written while we were away are void;
+                # a change whose bump is skipped from now on may come after it (bump again)
+                with self._sync_lock:
+                    self._covering = True
                 value = client.incr(COUNTER_KEY)
                 client.publish(self.channel, f"g:{value}")
                 self._heard = pinged = time.monotonic()
@@ -327,6 +333,15 @@ class RedisGeneration:
         process had none yet: one that only writes, a worker, a command)."""
         with self._sync_lock:
             self._lost += 1
+            self._set_global(None)
+        self._ensure_listener()
+
+    def _skipped(self):
+        """A bump not made while the listener is yet to resynchronise: its coming bump
+        covers it, unless that bump may already have been made."""
+        with self._sync_lock:
+            if self._covering:
+                self._lost += 1
             self._set_global(None)
         self._ensure_listener()
 
@@ -373,7 +388,7 @@ class RedisGeneration:
         if self._lost != self._synced:
             # Redis failed a request lately: do not wait for it again; the listener's
             # bump once it has subscribed again voids what this one would have
-            self.lost()
+            self._skipped()
             return
         try:
             if slot is None:
