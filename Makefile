@@ -110,7 +110,8 @@ comma := ,
 WILDCARD_HOSTS := 0.0.0.0 :: [::]
 GIVEN_ALLOWED_HOSTS := $(DJANGO_ALLOWED_HOSTS)
 LOOPBACK_HOSTS := localhost$(comma)127.0.0.1$(comma)[::1]
-RUN_ALLOWED_HOSTS = $(or $(GIVEN_ALLOWED_HOSTS),$(if $(filter $(WILDCARD_HOSTS),$(HOST)),,$(HOST)$(comma)$(LOOPBACK_HOSTS)))
+RUN_ALLOWED_HOSTS = $(strip $(or $(GIVEN_ALLOWED_HOSTS),$(if $(filter $(WILDCARD_HOSTS),$(HOST)),,\
+	$(if $(filter localhost 127.0.0.1 ::1 [::1],$(HOST)),,$(HOST)$(comma))$(LOOPBACK_HOSTS))))
 
 run: export DJANGO_ALLOWED_HOSTS = $(RUN_ALLOWED_HOSTS)
 run: venv assets
