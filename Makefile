@@ -19,6 +19,9 @@
 #   PYTHON       interpreter that creates the virtualenv          (default: python3)
 #   VENV         virtualenv directory                             (default: .venv)
 #   HOST, PORT   address gunicorn binds to                        (default: 127.0.0.1, 8000)
+#   DJANGO_ALLOWED_HOSTS  the names and addresses devices and browsers reach the site by,
+#                comma-separated (others get a 400); default: HOST, localhost, 127.0.0.1,
+#                [::1]; required when HOST is 0.0.0.0 or :: (make run cannot know them)
 #   WORKERS      gunicorn worker processes                        (default: 2)
 #   GUNICORN_ARGS  extra gunicorn arguments                       (default: none)
 #   PYTEST_ARGS  extra pytest arguments                           (default: none)
@@ -30,8 +33,11 @@
 #   DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_PASSWORD (and DJANGO_SUPERUSER_EMAIL):
 #                the administrator, created or updated at every run; when unset and no
 #                superuser exists, "admin" is created with a generated password, printed once
-#   DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS, DJANGO_CSRF_TRUSTED_ORIGINS,
-#   DJANGO_LOG_LEVEL, DATABASE_URL, REDIS_URL: read by demo/settings.py, which documents them
+#   DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_CSRF_TRUSTED_ORIGINS, DJANGO_HTTPS,
+#   DJANGO_SECURE_PROXY_SSL_HEADER, DJANGO_HSTS_SECONDS, DJANGO_HSTS_INCLUDE_SUBDOMAINS,
+#   DJANGO_HSTS_PRELOAD, DJANGO_LOGIN_FAILURE_LIMIT, DJANGO_LOGIN_LOCKOUT_SECONDS,
+#   DJANGO_LOG_LEVEL, DATABASE_URL, REDIS_URL: read by demo/settings.py, which documents
+#                them (the production values: docs/deployment.md)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -50,10 +56,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 LINT_PATHS := $(wildcard src tests demo bench)
-# recent gunicorn opens a control socket, by default one per user in ~/.gunicorn: keep
-# each site's in its var dir so that two sites do not take each other's
-GUNICORN_CONTROL = $$($(BIN)/python -c 'import gunicorn.config as c; \
-	print("--control-socket=$(VAR_DIR)/gunicorn.ctl" if hasattr(c, "ControlSocket") else "")')
 
 .PHONY: venv assets run test lint format clean distclean dist
 
@@ -113,7 +115,20 @@ assets:
 		echo "npm is not installed: the admin edits configurations as plain JSON" >&2; \
 	fi
 
+# the names the site answers to: DJANGO_ALLOWED_HOSTS, else HOST and the loopback names,
+# unless HOST is every address (devices may use any name: make run cannot guess them)
+comma := ,
+WILDCARD_HOSTS := 0.0.0.0 :: [::]
+GIVEN_ALLOWED_HOSTS := $(DJANGO_ALLOWED_HOSTS)
+LOOPBACK_HOSTS := localhost$(comma)127.0.0.1$(comma)[::1]
+RUN_ALLOWED_HOSTS = $(strip $(or $(GIVEN_ALLOWED_HOSTS),$(if $(filter $(WILDCARD_HOSTS),$(HOST)),,\
+	$(if $(filter localhost 127.0.0.1 ::1 [::1],$(HOST)),,$(HOST)$(comma))$(LOOPBACK_HOSTS))))
+
+run: export DJANGO_ALLOWED_HOSTS = $(RUN_ALLOWED_HOSTS)
 run: venv assets
+	$(if $(RUN_ALLOWED_HOSTS),,$(error HOST=$(HOST) listens on every address: set \
+		DJANGO_ALLOWED_HOSTS to the names and addresses devices and browsers use$(comma) \
+		e.g. DJANGO_ALLOWED_HOSTS=controller.example.com$(comma)192.0.2.10 (docs/deployment.md)))
 	@mkdir -p "$(VAR_DIR)"
 	@if [ -z "$${NETJSONCONFIG_SHARED_SECRET:-}" ]; then \
 		if [ ! -s "$(VAR_DIR)/shared_secret" ]; then \
@@ -129,8 +144,9 @@ run: venv assets
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) netjsonconfig_bootstrap --demo
 	@echo "Serving on http://$(HOST):$(PORT)/admin/"
-	exec $(BIN)/gunicorn demo.wsgi --bind '$(HOST):$(PORT)' --workers $(WORKERS) \
-		--access-logfile - --error-logfile - $(GUNICORN_CONTROL) $(GUNICORN_ARGS)
+	@echo "Answering to the host names $(RUN_ALLOWED_HOSTS) (DJANGO_ALLOWED_HOSTS)"
+	exec $(BIN)/gunicorn -c demo/gunicorn_conf.py demo.wsgi --bind '$(HOST):$(PORT)' \
+		--workers $(WORKERS) --access-logfile - --error-logfile - $(GUNICORN_ARGS)
 
 lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)

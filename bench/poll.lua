@@ -9,10 +9,12 @@
 --   (WRK_THREADS, the -t value); a thread stops after its share (warm-up).
 -- PROXY "1": each request starts with a PROXY protocol v1 line giving the
 --   device's own address (gunicorn --proxy-protocol sets REMOTE_ADDR from it;
---   gunicorn's sync workers close the connection after each answer, so every
---   request opens a connection and the line starts it); "fixed" requests say
---   127.0.0.2. Without it, every request comes from 127.0.0.1.
+--   every request asks for "Connection: close", so every request opens a
+--   connection, as an agent's curl does, and the line starts it); "fixed"
+--   requests say 127.0.0.2. Without it, every request comes from 127.0.0.1.
 local mode, path, proxy = "random", "/controller/checksum/", false
+-- one connection per request (wrk.format uses these headers)
+wrk.headers["Connection"] = "close"
 local requests, count = {}, 0
 local threads, position = 1, 0
 local fixed = nil

@@ -6,8 +6,9 @@ Run from the repository root (about 15 minutes on 2 cores)::
     apt-get install wrk                         # or let this script do it (root)
     .venv/bin/python -m bench.run
 
-What it does, every server being ``gunicorn demo.wsgi`` with 2 sync workers on a
-free loopback port, and every figure a median over interleaved rounds:
+What it does, every server being the one of ``make run`` (``gunicorn -c
+demo/gunicorn_conf.py demo.wsgi``) with 2 workers on a free loopback port, and every
+figure a median over interleaved rounds:
 
 1. takes a copy of the code (``--tree worktree``: the working tree as it is now;
    ``HEAD``: the last commit; ``--patch FILE`` applies a proposed change to the
@@ -31,8 +32,9 @@ embedded --big 0``: the template edit and registration only, in a few minutes);
 without ``polls`` every device is seeded as its first poll leaves it.
 
 Each device has its own address: gunicorn runs with ``--proxy-protocol v1`` and
-wrk starts each request (each connection: sync workers close it after the answer)
-with a PROXY line carrying the device's address; the fleet binds its sockets to
+wrk starts each request (each connection: every request asks for ``Connection:
+close``, as an agent's curl opens a connection per request) with a PROXY line
+carrying the device's address; the fleet binds its sockets to
 the device's address in 127.0.0.0/8. Without this, every device would poll from
 127.0.0.1, and the checksum endpoint's address bookkeeping (a private address
 moves from device to device) would write at every poll. ``/healthz`` gets a
@@ -314,8 +316,12 @@ class Site:
     def start_web(self):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # the server of ``make run`` (its options: demo/gunicorn_conf.py), without an
+        # access log (it would cost every endpoint alike), with the PROXY protocol
         cmd = [
             str(BIN / "gunicorn"),
+            "-c",
+            "demo/gunicorn_conf.py",
             "demo.wsgi",
             "--bind",
             f"127.0.0.1:{self.port}",
@@ -326,11 +332,6 @@ class Site:
             "--error-logfile",
             str(self.var / "gunicorn.log"),
         ]
-        control = run_cmd(
-            [str(PYTHON), "-c", "import gunicorn.config as c; print(hasattr(c, 'ControlSocket'))"]
-        )
-        if control.stdout.strip() == "True":
-            cmd.append(f"--control-socket={self.var / 'gunicorn.ctl'}")
         with open(self.var / "gunicorn.out", "ab") as output:  # Django's log: stderr
             self.web = subprocess.Popen(
                 cmd,

@@ -3,13 +3,25 @@
 ==============================  ===============================================
 ``DJANGO_SECRET_KEY``           else read from (or generated into) ``VAR_DIR/secret_key``
 ``DJANGO_DEBUG``                ``1``/``true``/``yes``/``on`` turn debug on; default off
-``DJANGO_ALLOWED_HOSTS``        comma-separated; default ``*``
+``DJANGO_ALLOWED_HOSTS``        the names and addresses the site answers to, comma-separated;
+                                default ``localhost,127.0.0.1,[::1]`` (``make run`` adds HOST)
 ``DJANGO_CSRF_TRUSTED_ORIGINS`` comma-separated origins, e.g. ``https://example.org``
+``DJANGO_HTTPS``                ``1``: served over HTTPS (secure cookies, HTTP redirected,
+                                device endpoints excepted); default off
+``DJANGO_SECURE_PROXY_SSL_HEADER`` with ``DJANGO_HTTPS``: the header by which the TLS proxy
+                                says a request came over HTTPS, e.g. ``X-Forwarded-Proto``
+``DJANGO_HSTS_SECONDS``         with ``DJANGO_HTTPS``: HSTS max-age; default 0 (no HSTS)
+``DJANGO_HSTS_INCLUDE_SUBDOMAINS`` ``1``: HSTS for every subdomain too; default off
+``DJANGO_HSTS_PRELOAD``         ``1``: HSTS preload; default off
+``DJANGO_LOGIN_FAILURE_LIMIT``  failed admin logins (one user name, one address) before a
+                                lockout; default 5
+``DJANGO_LOGIN_LOCKOUT_SECONDS`` how long a lockout lasts; default 900
 ``DJANGO_LOG_LEVEL``            level of the console log; default ``INFO``
 ``DATABASE_URL``                any URL dj-database-url understands; default SQLite
                                 at ``VAR_DIR/db.sqlite3``
 ``REDIS_URL``                   when set: Redis cache and Celery broker; otherwise a
-                                local-memory cache and Celery tasks run eagerly
+                                local-memory cache and Celery tasks run eagerly; a
+                                request waits for Redis a quarter of a second at most
 ``CELERY_BROKER_URL``           with ``REDIS_URL``: another broker than ``REDIS_URL``
 ``CELERY_VISIBILITY_TIMEOUT``   with ``REDIS_URL``: seconds after which a task whose
                                 worker vanished is delivered again; default 600
@@ -25,6 +37,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -95,8 +108,55 @@ VAR_DIR = var_dir()
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or read_or_create_secret(VAR_DIR / "secret_key")
 DEBUG = env_bool("DJANGO_DEBUG", False)
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "*")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# --- deployment: host names, HTTPS ---------------------------------------------------
+# The names and addresses the site answers to (devices and browsers alike): a request
+# for another one is refused (400), so that a forged Host header cannot make the site
+# build links to another site. ``make run`` sets it from HOST (docs/deployment.md).
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+
+
+def env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < 0:
+        raise ImproperlyConfigured(f"{name} must not be negative, not {number}")
+    return number
+
+
+def proxy_ssl_header(name):
+    """``X-Forwarded-Proto`` -> ``("HTTP_X_FORWARDED_PROTO", "https")``; None when unset."""
+    header = os.environ.get(name, "").strip()
+    if not header:
+        return None
+    if not all(c.isalnum() or c == "-" for c in header):
+        raise ImproperlyConfigured(f"{name} must be a header name, e.g. X-Forwarded-Proto")
+    return ("HTTP_" + header.upper().replace("-", "_"), "https")
+
+
+# Served over HTTPS (by a TLS proxy in front, docs/deployment.md): cookies only over
+# HTTPS, plain HTTP redirected to HTTPS, except the device endpoints (the agent follows
+# no redirect: configure it with the https:// URL) and the health check.
+HTTPS = env_bool("DJANGO_HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^controller/", r"^healthz$"]
+# the header by which the proxy says the request came over HTTPS; the proxy must set it
+# on every request (a client could send it too)
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header("DJANGO_SECURE_PROXY_SSL_HEADER")
+# HTTP Strict Transport Security: browsers use HTTPS only, for this many seconds
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+if (SECURE_HSTS_SECONDS or SECURE_PROXY_SSL_HEADER) and not HTTPS:
+    raise ImproperlyConfigured(
+        "DJANGO_HSTS_SECONDS and DJANGO_SECURE_PROXY_SSL_HEADER need DJANGO_HTTPS=1"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -214,13 +274,36 @@ if REDIS_URL:
             "REDIS_URL is set but django-redis is not installed: "
             "pip install 'django-netjsonconfig[site]'"
         )
+    # --- Redis on the request path: bounded waits ---------------------------------------
+    # A Redis that stops answering (stopped, overloaded, partitioned) closes no connection:
+    # without a timeout a request waits for it, and redis-py retries a timed-out call ten
+    # times. Every call a request makes gives up after REDIS_REQUEST_TIMEOUT seconds, is
+    # not retried (a broken connection is made again once), and the request goes on as
+    # when Redis is down: the cache misses, a background task stays for later (polls
+    # render on demand), the poll cache answers from the database (its own client:
+    # services/pollcache.py). The Celery worker waits longer (demo/celery.py).
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    REDIS_REQUEST_TIMEOUT = 0.25
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": REDIS_REQUEST_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_REQUEST_TIMEOUT,
+                "CONNECTION_POOL_KWARGS": {
+                    "retry": Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,))
+                },
+                # the cache is an optimisation: a Redis that fails is a miss, logged
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     # a broker of its own if wanted (a dead one is how the tests show nothing is lost)
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
@@ -238,8 +321,15 @@ if REDIS_URL:
         "unacked_restore_throttle": 1,
         # a broker that hangs (stopped, partitioned) must not hang the request that
         # enqueues: without a timeout a publish waits forever on the dead connection
-        "socket_timeout": 5,
-        "socket_connect_timeout": 5,
+        "socket_timeout": REDIS_REQUEST_TIMEOUT,
+        "socket_connect_timeout": REDIS_REQUEST_TIMEOUT,
+    }
+    # one more try after a failed publish (a connection Redis closed), not three
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.1,
+        "interval_max": 0.1,
     }
     # cross-process invalidation of the poll cache
     NETJSONCONFIG_REDIS_URL = REDIS_URL
@@ -258,6 +348,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# --- login rate limit (django-axes) --------------------------------------------------
+# After DJANGO_LOGIN_FAILURE_LIMIT failed logins for one user name from one address, the
+# admin's login refuses that pair (429) for DJANGO_LOGIN_LOCKOUT_SECONDS (a failure
+# meanwhile starts the wait again); a successful login clears the count. The address is
+# REMOTE_ADDR (behind a proxy: see NETJSONCONFIG_TRUSTED_PROXIES); an administrator
+# lifts a lockout at once with ``manage.py axes_reset``.
+if find_spec("axes") is None:
+    raise ImproperlyConfigured(
+        "django-axes (the admin's login rate limit) is not installed: "
+        "pip install 'django-netjsonconfig[site]'"
+    )
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes requires
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = max(1, env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(seconds=max(1, env_int("DJANGO_LOGIN_LOCKOUT_SECONDS", 900)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 
 # --- internationalization -----------------------------------------------------------
 LANGUAGE_CODE = "en-us"

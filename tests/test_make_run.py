@@ -1,147 +1,32 @@
 """The demo site starts the way ``make run`` starts it, and serves the admin.
 
-It runs the steps of ``make run`` (migrate, collectstatic, bootstrap, gunicorn)
-with a temporary ``NETJSONCONFIG_VAR_DIR`` on a free port. Slow (about 10 s):
-it runs only with ``RUN_MAKE_RUN=1`` or ``REQUIRE_SERVICES=1``.
+It runs the steps of ``make run`` (migrate, collectstatic, bootstrap, gunicorn with
+``demo/gunicorn_conf.py``) with a temporary ``NETJSONCONFIG_VAR_DIR`` on a free port.
+Slow (about 10 s): it runs only with ``RUN_MAKE_RUN=1`` or ``REQUIRE_SERVICES=1``.
 """
 
-import os
 import re
-import secrets
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
-import pytest
+from .demo_site import GUNICORN_CONF, ROOT, DemoSite, get, needs_server
 
-ROOT = Path(__file__).resolve().parent.parent
-STEP_TIMEOUT = 40  # seconds, for one management command
-START_TIMEOUT = 20  # seconds, for gunicorn to answer
-
-pytestmark = pytest.mark.skipif(
-    os.environ.get("RUN_MAKE_RUN") != "1" and os.environ.get("REQUIRE_SERVICES") != "1",
-    reason="starts the demo site with gunicorn: set RUN_MAKE_RUN=1 (or REQUIRE_SERVICES=1)",
-)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def control_socket_args(var_dir):
-    """Like make run: recent gunicorn's control socket in the site's var dir."""
-    import gunicorn.config
-
-    if hasattr(gunicorn.config, "ControlSocket"):
-        return [f"--control-socket={var_dir / 'gunicorn.ctl'}"]
-    return []
-
-
-def site_env(var_dir):
-    env = dict(os.environ)
-    # the demo site's own defaults: SQLite in var_dir, no Redis, no debug
-    for name in ("DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "NETJSONCONFIG_SHARED_SECRET"):
-        env.pop(name, None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="demo.settings",
-        NETJSONCONFIG_VAR_DIR=str(var_dir),
-        DJANGO_SUPERUSER_USERNAME="make-run-admin",
-        DJANGO_SUPERUSER_PASSWORD=secrets.token_urlsafe(12),
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def manage(env, *args):
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=STEP_TIMEOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 0, (
-        f"manage.py {' '.join(args)} exited {result.returncode}\n"
-        f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-    )
-    return result.stdout
-
-
-def get(url, timeout=5):
-    """``(status, final URL, headers, body)``; redirects are followed."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.url, response.headers, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.url, exc.headers, exc.read()
-
-
-def wait_until_up(proc, url, log_path):
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"gunicorn exited {proc.returncode}:\n{log_path.read_text()}")
-        try:
-            return get(url, timeout=2)
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    pytest.fail(f"gunicorn did not answer {url} in {START_TIMEOUT}s:\n{log_path.read_text()}")
+pytestmark = needs_server
 
 
 def test_demo_site_serves_admin_and_static_files(tmp_path):
-    var_dir = tmp_path / "var"
-    var_dir.mkdir()
-    # like make run: a shared secret generated into the var dir
-    (var_dir / "shared_secret").write_text(secrets.token_urlsafe(24) + "\n")
-    env = site_env(var_dir)
+    with DemoSite(tmp_path) as site:
+        first = site.prepare()
+        assert "Loaded the demo" in first
+        # idempotent: a second run changes nothing
+        second = site.manage("netjsonconfig_bootstrap", "--demo").stdout
+        assert "Demo data not loaded" in second
+        assert (site.var_dir / "secret_key").is_file()
+        assert (site.var_dir / "db.sqlite3").is_file()
 
-    manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    first = manage(env, "netjsonconfig_bootstrap", "--demo")
-    assert "Loaded the demo" in first
-    # idempotent: a second run changes nothing
-    second = manage(env, "netjsonconfig_bootstrap", "--demo")
-    assert "Demo data not loaded" in second
-    assert (var_dir / "secret_key").is_file()
-    assert (var_dir / "db.sqlite3").is_file()
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = tmp_path / "gunicorn.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "demo.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--access-logfile",
-                "-",
-                "--error-logfile",
-                "-",
-                *control_socket_args(var_dir),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
-        status, _, _, body = wait_until_up(proc, f"{base}/admin/login/", log_path)
-        assert status == 200, log_path.read_text()
+        site.start(ready_path="/admin/login/")
+        base = site.url
+        status, _, _, body = get(f"{base}/admin/login/")
+        assert status == 200, site.log()
         page = body.decode()
         assert 'name="username"' in page
 
@@ -162,10 +47,18 @@ def test_demo_site_serves_admin_and_static_files(tmp_path):
         status, url, _, _ = get(f"{base}/")
         assert status == 200
         assert url.startswith(f"{base}/admin/login/")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+
+
+def test_make_run_starts_gunicorn_with_the_shared_configuration(tmp_path):
+    """The tests and the benchmarks start the server with the file ``make run`` uses."""
+    result = subprocess.run(
+        ["make", "-n", "run", "HOST=127.0.0.1", "PORT=8123", f"NETJSONCONFIG_VAR_DIR={tmp_path}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    (line,) = [ln for ln in result.stdout.splitlines() if "gunicorn" in ln and "demo.wsgi" in ln]
+    assert f"-c {GUNICORN_CONF} demo.wsgi" in line, line
+    assert "--bind '127.0.0.1:8123'" in line, line

@@ -26,6 +26,11 @@ Where the generation lives:
   pings it, and when it has not heard from it for ``SILENCE`` seconds the local
   copy is no longer trusted and the subscription is made again. A change that
   could not be published while Redis hung is so answered within ``SILENCE``.
+  A request (a poll, a save) waits for Redis ``REQUEST_TIMEOUT`` seconds at most,
+  once: when a call fails (refused, or no answer in time), the process trusts
+  nothing local and calls Redis no more from requests until the listener has
+  subscribed again and bumped the counter, which voids, in every process, what
+  the changes it could not publish meanwhile would have voided.
 """
 
 import hashlib
@@ -56,6 +61,10 @@ ENTRY_PREFIX = "netjsonconfig:poll2:"  # records of this layout (see pack)
 SLOTS = 65536
 PING_EVERY = 0.5  # seconds between the listener's pings
 SILENCE = 3.0  # seconds without a word from Redis after which nothing local is trusted
+# seconds a Redis call made by a request (an entry, a bump) may take: past it, the request
+# goes on as if Redis were down; the listener (a thread of its own) waits LISTENER_TIMEOUT
+REQUEST_TIMEOUT = 0.25
+LISTENER_TIMEOUT = 2.0
 WARM_CHUNK = 1000  # devices read per query by a warm-up pass (its rows are transient memory)
 WARM_PAUSE = 0.005  # seconds between two chunks (requests get the interpreter meanwhile)
 # after a pass, the next one waits WARM_SPACING times as long as the pass took (a worker
@@ -212,8 +221,26 @@ class RedisGeneration:
 
     def __init__(self, url):
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        # a call that timed out is not made again (redis-py would retry it ten times); a
+        # connection found broken (Redis restarted) is made again once
+        retry = Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,))
+        # the listener's connection: a thread of its own, which may wait
+        self.listener_client = redis.Redis.from_url(
+            url,
+            socket_timeout=LISTENER_TIMEOUT,
+            socket_connect_timeout=LISTENER_TIMEOUT,
+            retry=retry,
+        )
+        # what requests call: a Redis that does not answer costs them REQUEST_TIMEOUT
+        self.client = redis.Redis.from_url(
+            url,
+            socket_timeout=REQUEST_TIMEOUT,
+            socket_connect_timeout=REQUEST_TIMEOUT,
+            retry=retry,
+        )
         # Pub/Sub channels are server-wide, not per database: two sites on one Redis
         # server (databases 1 and 2, say) would apply each other's counters and lose
         # their own invalidations. The channel is the database's, as the keys are.
@@ -222,6 +249,13 @@ class RedisGeneration:
         self._heard = 0.0  # time.monotonic() of the last word from Redis
         self._slots = {}
         self._lock = threading.Lock()
+        # requests' Redis calls that failed (or were skipped) so far, and how many of them
+        # the listener's last bump after subscribing covers: while they differ, nothing
+        # local is trusted and requests do not call Redis
+        self._lost = 0
+        self._synced = 0
+        self._covering = False  # the listener is bumping to cover them (or may have bumped)
+        self._sync_lock = threading.Lock()
         self._thread = None
         self._forks = None  # _FORKS[0] when the listener started (threads do not survive a fork)
         self.on_reset = None  # called when the whole local copy is void
@@ -243,19 +277,32 @@ class RedisGeneration:
 
     def _listen(self):
         delay = 0.1
+        client = self.listener_client
         while True:
             pubsub = None
             try:
-                pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+                with self._sync_lock:
+                    lost = self._lost  # the failed requests' calls this bump will cover
+                    self._covering = False
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.channel)
-                self._slots = {int(k): int(v) for k, v in self.client.hgetall(SLOTS_KEY).items()}
-                # after (re)subscribing, bump: entries written while we were away are void
-                value = self.client.incr(COUNTER_KEY)
-                self.client.publish(self.channel, f"g:{value}")
+                self._slots = {int(k): int(v) for k, v in client.hgetall(SLOTS_KEY).items()}
+                # after (re)subscribing, bump: entries written while we were away are void;
+                # a change whose bump is skipped from now on may come after it (bump again)
+                with self._sync_lock:
+                    self._covering = True
+                value = client.incr(COUNTER_KEY)
+                client.publish(self.channel, f"g:{value}")
                 self._heard = pinged = time.monotonic()
-                self._set_global(value)
+                with self._sync_lock:
+                    if self._lost != lost:
+                        raise ConnectionError("a request could not reach Redis meanwhile")
+                    self._synced = lost
+                    self._set_global(value)
                 delay = 0.1
                 while True:
+                    if self._lost != self._synced:
+                        raise ConnectionError("a request could not reach Redis")
                     message = pubsub.get_message(timeout=PING_EVERY / 2)
                     now = time.monotonic()
                     if message:
@@ -280,12 +327,33 @@ class RedisGeneration:
                     except Exception:  # noqa: S110
                         pass
 
+    def lost(self):
+        """A request's Redis call failed, or was skipped: trust nothing local until the
+        listener has subscribed again and bumped the counter (started here if this
+        process had none yet: one that only writes, a worker, a command)."""
+        with self._sync_lock:
+            self._lost += 1
+            self._set_global(None)
+        self._ensure_listener()
+
+    def _skipped(self):
+        """A bump not made while the listener is yet to resynchronise: its coming bump
+        covers it, unless that bump may already have been made."""
+        with self._sync_lock:
+            if self._covering:
+                self._lost += 1
+            self._set_global(None)
+        self._ensure_listener()
+
     def _apply(self, data):
         kind, _, rest = data.decode().partition(":")
         if kind == "g":
             value = int(rest)
-            if self._global is None or value > self._global:
-                self._set_global(value)
+            with self._sync_lock:
+                if self._lost != self._synced:
+                    return  # nothing is trusted before the listener's bump
+                if self._global is None or value > self._global:
+                    self._set_global(value)
         elif kind == "s":
             slot, _, value = rest.partition(":")
             slot, value = int(slot), int(value)
@@ -317,6 +385,11 @@ class RedisGeneration:
         return lambda slot: (base, slots.get(slot, 0))
 
     def bump(self, slot=None):
+        if self._lost != self._synced:
+            # Redis failed a request lately: do not wait for it again; the listener's
+            # bump once it has subscribed again voids what this one would have
+            self._skipped()
+            return
         try:
             if slot is None:
                 value = self.client.incr(COUNTER_KEY)
@@ -325,8 +398,8 @@ class RedisGeneration:
                 value = self.client.hincrby(SLOTS_KEY, slot, 1)
                 self.client.publish(self.channel, f"s:{slot}:{value}")
         except Exception as exc:
-            logger.warning("could not publish an invalidation (%s)", exc)
-            self._set_global(None)
+            logger.warning("could not publish an invalidation (%s); polls use the database", exc)
+            self.lost()
             return
         # apply it here at once, without waiting for our own message
         self._apply(
@@ -620,14 +693,20 @@ class PollCache:
     def _redis_get(self, device_id):
         try:
             return self.redis.get(ENTRY_PREFIX + device_id.hex)
-        except Exception:
+        except Exception:  # Redis down or silent: the database answers
+            self._redis_lost()
             return None
 
     def _redis_put(self, device_id, raw):
         try:
             self.redis.set(ENTRY_PREFIX + device_id.hex, raw, ex=86400)
-        except Exception:  # noqa: S110  (Redis down: the database answers)
-            pass
+        except Exception:  # Redis down or silent: the database answers
+            self._redis_lost()
+
+    def _redis_lost(self):
+        lost = getattr(self.generation, "lost", None)
+        if lost is not None:
+            lost()
 
     def invalidate_now(self, device_ids=None):
         if device_ids is None:
