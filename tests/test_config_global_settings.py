@@ -12,7 +12,7 @@ Also on PostgreSQL (``make test``): the stamps are compared as text in SQL.
 import gzip
 import io
 import tarfile
-import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -131,24 +131,30 @@ def test_the_database_compares_stamps_in_time_order(settings):
     assert selected(a1.newer()) == ["b2"]
 
 
-def test_a_process_recheck_finds_renders_of_an_older_process(settings, device_client, devices):
+def test_a_process_recheck_finds_renders_of_an_older_process(
+    settings, device_client, devices, monkeypatch
+):
     """What a process with older settings renders after this one caught up (here its
     render and stamp, written with SQL) is redone at this process's next check."""
-    settings.NETJSONCONFIG_CONTEXT_RECHECK_INTERVAL = 0.01
+    # the process's clock moves only when the test says so: a slow machine cannot
+    # make the interval pass between two steps
+    clock = [1000.0]
+    monkeypatch.setattr(fanout, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    settings.NETJSONCONFIG_CONTEXT_RECHECK_INTERVAL = 60
     config_model = get_model("config")
     config = config_model.objects.get(device=devices[0])
     older, old_render = context.settings_stamp(), configs.render(config)  # site=default
     settings.NETJSONCONFIG_CONTEXT = {"site": "new"}
     newer = context.settings_stamp()
     assert served(device_client, devices[0])[1] == "new"
-    time.sleep(0.02)
+    clock[0] += 61
     assert fanout.catch_up_global_context() == 0  # nothing stale left
     # the older process renders the config again (a template saved there, say)
     config_model.objects.filter(pk=config.pk).update(
         checksum_db=old_render.checksum, archive=old_render.archive, context_fingerprint=older.text
     )
     assert fanout.catch_up_global_context() == 0  # not before the interval
-    time.sleep(0.02)
+    clock[0] += 61
     assert served(device_client, devices[0])[1] == "new"
     config.refresh_from_db()
     assert config.context_fingerprint == newer.text
