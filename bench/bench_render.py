@@ -19,7 +19,7 @@ warm and a slow patch of the machine hits both alike; the medians are compared.
 The bytes are checked to be equal before timing. The output ends with markdown
 table rows for docs/benchmarks.md and the command line that made them.
 
-The target (issue 3): ours / plain <= 0.12.
+The target: ours / plain <= 0.12.
 """
 
 import argparse

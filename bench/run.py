@@ -1,4 +1,4 @@
-"""The fleet-scale benchmarks of issue 3, in one run, written to ``docs/benchmarks.md``.
+"""The fleet-scale benchmarks, in one run, written to ``docs/benchmarks.md``.
 
 Run from the repository root (about 15 minutes on 2 cores)::
 

@@ -70,12 +70,18 @@ class DjangoNetjsonconfigApp(AppConfig):
         from .checks import (
             check_assets,
             check_celery,
+            check_common_name_format,
             check_shared_secret,
             check_sqlite_transactions,
         )
 
         check_shared_secret()
-        for check in (check_sqlite_transactions, check_assets, check_celery):
+        for check in (
+            check_sqlite_transactions,
+            check_assets,
+            check_celery,
+            check_common_name_format,
+        ):
             checks.register(check)
         connection_created.connect(
             immediate_sqlite_transactions, dispatch_uid="netjsonconfig-sqlite-immediate"

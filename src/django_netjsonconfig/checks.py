@@ -157,3 +157,34 @@ def check_celery(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+def check_common_name_format(app_configs=None, **kwargs):
+    """A certificate's common name is public (the VPN server logs it, view-only staff see
+    it): it must not carry the device's key, which lets anyone fetch its configuration."""
+    from string import Formatter
+
+    try:
+        names = {
+            field
+            for _text, field, _spec, _conv in Formatter().parse(app_settings.COMMON_NAME_FORMAT)
+            if field is not None
+        }
+    except ValueError as exc:
+        return [
+            checks.Error(
+                f"NETJSONCONFIG_COMMON_NAME_FORMAT is not a valid format: {exc}",
+                hint="for example '{mac_address}-{name}'",
+                id="django_netjsonconfig.E006",
+            )
+        ]
+    if any(name.split(".")[0].split("[")[0] == "key" for name in names):
+        return [
+            checks.Error(
+                "NETJSONCONFIG_COMMON_NAME_FORMAT uses {key}: certificates are public, and "
+                "the device key lets whoever reads it download the device's configuration",
+                hint="use {mac_address}, {name}, {id} or {hardware_id}",
+                id="django_netjsonconfig.E006",
+            )
+        ]
+    return []

@@ -303,7 +303,6 @@ def common_name(device):
         "mac_address": device.mac_address,
         "name": device.name,
         "id": device.pk.hex if device.pk else "",
-        "key": device.key,
         "hardware_id": getattr(device, "hardware_id", ""),
     }
     if fmt == "{mac_address}-{name}" and device.name == device.mac_address:
