@@ -123,8 +123,8 @@ def main(argv=None):
     import netjsonconfig
     from django.conf import settings
 
-    from django_netjsonconfig.services import fastbackends
-    from django_netjsonconfig.services.rendering import Source, render_archive
+    from django_netjsonconfig.rendering import compiled as fastbackends
+    from django_netjsonconfig.rendering.render import Source, render_archive
 
     names = args.backend or ["openwrt"]
     classes = {"openwrt": netjsonconfig.OpenWrt, "openwisp": netjsonconfig.OpenWisp}

@@ -9,7 +9,7 @@ Commands:
 * ``seed --devices N --renders FILE --out FILE``: devices ``0..N-1`` (the ones
   missing), each with a config on the template ``bench-base`` and its rendered
   archive and checksum, inserted with ``bulk_create``. The archives come from
-  ``services.configs.render`` (the function the server renders with), in a pool
+  ``devices.configs.render`` (the function the server renders with), in a pool
   of processes, and are kept in ``--renders`` for the next database of the run.
   ``--small M`` adds devices on the template ``bench-small`` as well. ``--out``
   gets one line per device: ``<hex id> <key> <checksum> <address>``.
@@ -122,7 +122,7 @@ def _init_worker(template_config, template_defaults):
 def _render_chunk(numbers):
     """Render the configs of ``numbers`` (in a pool process): [(number, checksum, archive)]."""
     from django_netjsonconfig.apps import get_model
-    from django_netjsonconfig.services import configs
+    from django_netjsonconfig.devices import configs
 
     device_model, config_model = get_model("device"), get_model("config")
     secret = os.environ[SECRET_ENV]
@@ -137,7 +137,7 @@ def _render_chunk(numbers):
 
 
 def render_many(numbers, template_config, processes):
-    """{number: (checksum, archive)} rendered by ``services.configs.render``."""
+    """{number: (checksum, archive)} rendered by ``devices.configs.render``."""
     from django.db import connections
 
     connections.close_all()  # nothing of the database goes into the pool
@@ -194,7 +194,7 @@ def insert(numbers, renders, template, secret, with_address=False):
     from django.db import transaction
 
     from django_netjsonconfig.apps import get_model
-    from django_netjsonconfig.services import configs
+    from django_netjsonconfig.devices import configs
 
     device_model, config_model = get_model("device"), get_model("config")
     field = config_model._meta.get_field("templates")
@@ -259,7 +259,7 @@ def verify_sample(numbers, secret, size):
     """Render a sample of the stored configs as the server does (from the database):
     the same checksum and archive as stored, or stop."""
     from django_netjsonconfig.apps import get_model
-    from django_netjsonconfig.services import configs
+    from django_netjsonconfig.devices import configs
 
     config_model = get_model("config")
     for number in random.sample(numbers, min(size, len(numbers))):
@@ -444,7 +444,7 @@ def cmd_queries(args):
 
     from bench.common import error_excerpt, form_fields, replace_field
     from django_netjsonconfig.apps import get_model
-    from django_netjsonconfig.services import fanout
+    from django_netjsonconfig.fleet import fanout
 
     client = Client()
     client.force_login(ensure_admin(ADMIN_USER + "-pw"))

@@ -3,7 +3,7 @@ import os
 import pytest
 from django.test import Client
 
-from django_netjsonconfig.services import archivecache
+from django_netjsonconfig.rendering import archivecache
 from django_netjsonconfig.settings import app_settings
 
 

@@ -4,7 +4,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs
+from django_netjsonconfig.devices import configs
 
 OPENWRT = "netjsonconfig.OpenWrt"
 

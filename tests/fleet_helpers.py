@@ -7,7 +7,8 @@ import uuid
 from django.urls import reverse
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import fanout, relations
+from django_netjsonconfig.devices import relations
+from django_netjsonconfig.fleet import fanout
 
 from .factories import OPENWRT, extra_fields
 from .test_admin_helpers import admin_url

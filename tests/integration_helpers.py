@@ -667,7 +667,8 @@ def fleet(count, template_config, prefix="device"):
 
     from django_netjsonconfig.apps import get_model
     from django_netjsonconfig.base.device import consistent_key
-    from django_netjsonconfig.services import fanout, relations
+    from django_netjsonconfig.devices import relations
+    from django_netjsonconfig.fleet import fanout
     from django_netjsonconfig.validators import normalize_mac
 
     template_model, device_model, config_model = (
@@ -751,7 +752,7 @@ def edit_template_counting_queries(template_id, config):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from django_netjsonconfig.services import fanout
+    from django_netjsonconfig.fleet import fanout
 
     with CaptureQueriesContext(connection) as captured:
         times = edit_template(template_id, config)
@@ -766,7 +767,7 @@ def edit_template_counting_queries(template_id, config):
 def states(device_ids=None, fresh=True):
     """What the database holds for each device, and (``fresh``) what a render gives now."""
     from django_netjsonconfig.apps import get_model
-    from django_netjsonconfig.services import configs
+    from django_netjsonconfig.devices import configs
 
     queryset = get_model("config").objects.select_related("device", "device__group")
     if device_ids is not None:
@@ -802,21 +803,21 @@ def set_checksum_raw(device_id, checksum):
 
 def redis_poll_entry_exists(device_id):
     """Whether the poll cache holds an entry for the device in Redis."""
-    from django_netjsonconfig.services import pollcache
+    from django_netjsonconfig.polling import cache as pollcache
 
     cache = pollcache.get_cache()
     return bool(cache.redis.exists(pollcache.ENTRY_PREFIX + uuid.UUID(device_id).hex))
 
 
 def fanout_mode():
-    from django_netjsonconfig.services import fanout
+    from django_netjsonconfig.fleet import fanout
 
     return fanout.mode()
 
 
 def wait_for_background_renders(timeout=60):
     """Embedded mode: wait for this process's fan-out thread."""
-    from django_netjsonconfig.services import fanout
+    from django_netjsonconfig.fleet import fanout
 
     fanout.wait_for_thread(timeout)
     return pending_count()

@@ -7,7 +7,7 @@ from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs
+from django_netjsonconfig.devices import configs
 from django_netjsonconfig.signals import device_group_changed
 
 from .factories import DeviceGroupFactory, TemplateFactory

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import bulk, configs
+from django_netjsonconfig.devices import configs
+from django_netjsonconfig.fleet import bulk
 
 from .factories import DeviceGroupFactory, TemplateFactory
 from .fleet_helpers import apply_action, bulk_fleet, choose_action, job_url, messages_of

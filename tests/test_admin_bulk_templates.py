@@ -7,7 +7,7 @@ from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs
+from django_netjsonconfig.devices import configs
 
 from .factories import TemplateFactory
 from .fleet_helpers import apply_action, bulk_fleet, choose_action, messages_of

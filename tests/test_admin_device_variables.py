@@ -5,7 +5,7 @@ import re
 import pytest
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs
+from django_netjsonconfig.devices import configs
 
 from .factories import DeviceFactory, DeviceGroupFactory, TemplateFactory, make_config
 from .test_admin_helpers import admin_url

@@ -28,7 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from reversion.models import Version
 
 from django_netjsonconfig.apps import get_model, get_optional_model
-from django_netjsonconfig.services import history
+from django_netjsonconfig.history import versions as history
 
 from .factories import DeviceGroupFactory, TemplateFactory, make_config
 from .fleet_helpers import apply_action

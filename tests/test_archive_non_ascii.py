@@ -17,7 +17,7 @@ import pytest
 from django.urls import reverse
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import vpns
+from django_netjsonconfig.vpn import servers as vpns
 
 from .agent import Agent, client_transport
 from .factories import TemplateFactory, make_config

@@ -17,7 +17,9 @@ from types import SimpleNamespace
 import pytest
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs, context, fanout
+from django_netjsonconfig.devices import configs
+from django_netjsonconfig.fleet import fanout
+from django_netjsonconfig.rendering import context
 
 from .factories import DeviceFactory, TemplateFactory, make_config
 

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from django_netjsonconfig import strictjson
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import importexport
+from django_netjsonconfig.io import importexport
 
 from .factories import DeviceGroupFactory, TemplateFactory
 from .test_admin_helpers import admin_url, device_form_data, errors_of, form_data

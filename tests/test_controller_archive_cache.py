@@ -6,7 +6,8 @@ import uuid
 import pytest
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import archivecache, configs
+from django_netjsonconfig.devices import configs
+from django_netjsonconfig.rendering import archivecache
 
 from .factories import TemplateFactory
 from .helpers import device_with_config, md5

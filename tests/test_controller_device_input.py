@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import pollcache
+from django_netjsonconfig.polling import cache as pollcache
 
 from .factories import DeviceFactory, extra_fields, make_config
 from .helpers import device_with_config, register

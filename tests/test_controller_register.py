@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from django_netjsonconfig.apps import get_model
 from django_netjsonconfig.base.device import consistent_key
-from django_netjsonconfig.services import configs
+from django_netjsonconfig.devices import configs
 
 from .factories import OPENWRT, DeviceFactory, TemplateFactory
 from .helpers import md5, parse_lines, register

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs, importexport
-from django_netjsonconfig.services.rendering import RenderError, Source, render_archive
+from django_netjsonconfig.devices import configs
+from django_netjsonconfig.io import importexport
+from django_netjsonconfig.rendering.render import RenderError, Source, render_archive
 from django_netjsonconfig.validators import device_name_validator
 
 from .factories import DeviceFactory, make_config

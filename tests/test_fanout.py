@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs, fanout, groups
+from django_netjsonconfig.devices import configs, groups
+from django_netjsonconfig.fleet import fanout
 
 from .factories import DeviceFactory, DeviceGroupFactory, TemplateFactory, make_config
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import importexport
+from django_netjsonconfig.io import importexport
 
 from .factories import DeviceFactory, DeviceGroupFactory, TemplateFactory
 

@@ -16,7 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import importexport
+from django_netjsonconfig.io import importexport
 
 from .factories import DeviceFactory, DeviceGroupFactory, TemplateFactory, make_config
 from .test_admin_helpers import admin_url

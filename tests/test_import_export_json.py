@@ -5,7 +5,8 @@ import json
 import pytest
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs, importexport
+from django_netjsonconfig.devices import configs
+from django_netjsonconfig.io import importexport
 
 from .factories import DeviceFactory, DeviceGroupFactory, TemplateFactory, make_config
 

@@ -13,7 +13,7 @@ import pytest
 from cryptography import x509
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import pki
+from django_netjsonconfig.pki import certificates as pki
 
 from .factories import extra_fields
 
@@ -50,16 +50,16 @@ SCRIPT = textwrap.dedent(
 
     import django_netjsonconfig.base.admin
     import django_netjsonconfig.base.pki
-    import django_netjsonconfig.services.pki
-    import django_netjsonconfig.services.vpnclients
-    import django_netjsonconfig.services.vpns
+    import django_netjsonconfig.pki.certificates
+    import django_netjsonconfig.vpn.clients
+    import django_netjsonconfig.vpn.servers
     import django_netjsonconfig.views
     import django_netjsonconfig.vpn_backends
 
     at_start = loaded()
 
     from django_netjsonconfig.apps import get_model
-    from django_netjsonconfig.services import pki
+    from django_netjsonconfig.pki import certificates as pki
 
     ca = get_model("ca")(name="lazy", common_name="lazy", key_length=1024)
     pki.generate_ca(ca)

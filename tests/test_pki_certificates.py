@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import pki
+from django_netjsonconfig.pki import certificates as pki
 
 from .factories import extra_fields
 from .vpn_helpers import load_cert, make_ca, make_cert

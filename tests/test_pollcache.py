@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from django_netjsonconfig.services import pollcache
+from django_netjsonconfig.polling import cache as pollcache
 
 from .helpers import device_with_config
 
@@ -99,7 +99,7 @@ def test_another_process_sees_a_bump_of_the_shared_file(tmp_path):
         device_id, pollcache.Entry(generation, "k", "n", None, None, CONFIG_ID, CHECKSUM, False)
     )
     code = (
-        "import uuid; from django_netjsonconfig.services.pollcache import FileGeneration, slot_of;"
+        "import uuid; from django_netjsonconfig.polling.cache import FileGeneration, slot_of;"
         f"FileGeneration({path!r}).bump(slot_of(uuid.UUID(int=7)))"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from django_netjsonconfig.services import pollcache
+from django_netjsonconfig.polling import cache as pollcache
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
 

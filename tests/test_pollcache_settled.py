@@ -9,7 +9,7 @@ import pytest
 
 from django_netjsonconfig import signals
 from django_netjsonconfig.controller.generics import hex_id_bytes
-from django_netjsonconfig.services import pollcache
+from django_netjsonconfig.polling import cache as pollcache
 
 from .helpers import device_with_config
 

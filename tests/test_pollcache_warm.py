@@ -5,7 +5,7 @@ import pytest
 
 from django_netjsonconfig.apps import get_model
 from django_netjsonconfig.controller.generics import BaseChecksumView
-from django_netjsonconfig.services import pollcache
+from django_netjsonconfig.polling import cache as pollcache
 
 from .helpers import device_with_config, md5
 

@@ -14,7 +14,8 @@ import tarfile
 import pytest
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs, context
+from django_netjsonconfig.devices import configs
+from django_netjsonconfig.rendering import context
 
 from .agent import Agent, client_transport
 from .factories import DeviceFactory, TemplateFactory, make_config

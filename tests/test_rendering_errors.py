@@ -13,8 +13,8 @@ import pytest
 from jsonschema import Draft4Validator
 from netjsonconfig.backends.base.backend import format_checker
 
-from django_netjsonconfig.services import fastbackends
-from django_netjsonconfig.services.rendering import (
+from django_netjsonconfig.rendering import compiled as fastbackends
+from django_netjsonconfig.rendering.render import (
     RenderError,
     Source,
     render_archive,

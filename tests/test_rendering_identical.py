@@ -16,8 +16,8 @@ import tarfile
 import netjsonconfig
 import pytest
 
-from django_netjsonconfig.services import fastbackends
-from django_netjsonconfig.services.rendering import Source, render_archive, render_text
+from django_netjsonconfig.rendering import compiled as fastbackends
+from django_netjsonconfig.rendering.render import Source, render_archive, render_text
 
 VPN_BACKENDS = (
     ("netjsonconfig.OpenVpn", "OpenVPN"),

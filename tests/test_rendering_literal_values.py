@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs
-from django_netjsonconfig.services.rendering import (
+from django_netjsonconfig.devices import configs
+from django_netjsonconfig.rendering.render import (
     RenderError,
     Source,
     render_archive,

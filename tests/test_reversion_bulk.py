@@ -5,7 +5,7 @@ import pytest
 from reversion.models import Version
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs
+from django_netjsonconfig.devices import configs
 
 from .factories import DeviceGroupFactory, TemplateFactory
 from .fleet_helpers import apply_action, bulk_fleet

@@ -9,7 +9,8 @@ import pytest
 from reversion.models import Version
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import history, vpns
+from django_netjsonconfig.history import versions as history
+from django_netjsonconfig.vpn import servers as vpns
 
 from .factories import make_config
 from .test_admin_helpers import admin_url, form_data

@@ -9,7 +9,7 @@ import pytest
 from reversion.models import Version
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs
+from django_netjsonconfig.devices import configs
 
 from .factories import DeviceFactory, make_config
 from .test_admin_helpers import admin_url, form_data

@@ -10,7 +10,7 @@ import pytest
 
 from django_netjsonconfig import signals
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs
+from django_netjsonconfig.devices import configs
 
 from .factories import OPENWRT, DeviceFactory, TemplateFactory, extra_fields, make_config
 from .signal_helpers import catch_signal

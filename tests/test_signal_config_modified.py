@@ -13,7 +13,7 @@ from django.db import transaction
 
 from django_netjsonconfig import signals
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs, groups
+from django_netjsonconfig.devices import configs, groups
 
 from .factories import (
     OPENWRT,

@@ -11,7 +11,7 @@ import pytest
 
 from django_netjsonconfig import signals
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs
+from django_netjsonconfig.devices import configs
 
 from .factories import TemplateFactory, make_config
 from .signal_helpers import catch_signal

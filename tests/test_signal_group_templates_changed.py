@@ -10,7 +10,7 @@ import pytest
 
 from django_netjsonconfig import signals
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import groups
+from django_netjsonconfig.devices import groups
 
 from .factories import DeviceFactory, DeviceGroupFactory, TemplateFactory, make_config
 from .signal_helpers import catch_signal

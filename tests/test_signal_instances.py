@@ -15,7 +15,9 @@ import pytest
 
 from django_netjsonconfig import signals
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs, devices, pollcache, vpns
+from django_netjsonconfig.devices import configs, devices
+from django_netjsonconfig.polling import cache as pollcache
+from django_netjsonconfig.vpn import servers as vpns
 
 from .factories import OPENWRT, DeviceFactory, DeviceGroupFactory, TemplateFactory, make_config
 from .helpers import register

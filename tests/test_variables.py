@@ -8,7 +8,8 @@ import tarfile
 import pytest
 from django.core.exceptions import ValidationError
 
-from django_netjsonconfig.services import configs, context
+from django_netjsonconfig.devices import configs
+from django_netjsonconfig.rendering import context
 
 from .factories import DeviceFactory, DeviceGroupFactory, TemplateFactory, make_config
 

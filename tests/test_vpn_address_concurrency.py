@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import addresses
+from django_netjsonconfig.vpn import addresses
 
 from .factories import DeviceFactory, make_config
 from .vpn_helpers import VXLAN, WIREGUARD, make_vpn, make_vpn_template

@@ -11,8 +11,11 @@ from netjsonconfig import OpenVpn, OpenWrt
 
 from django_netjsonconfig import signals
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs, pki, vpnclients, vpns
-from django_netjsonconfig.services.vpns import variable
+from django_netjsonconfig.devices import configs
+from django_netjsonconfig.pki import certificates as pki
+from django_netjsonconfig.vpn import clients as vpnclients
+from django_netjsonconfig.vpn import servers as vpns
+from django_netjsonconfig.vpn.servers import variable
 
 from .factories import DeviceFactory, DeviceGroupFactory, TemplateFactory, make_config
 from .signal_helpers import catch_signal
@@ -329,7 +332,8 @@ def test_a_vpn_template_given_to_a_group_provisions_in_the_background_batches(se
     template = make_vpn_template(vpn)
     group = DeviceGroupFactory()
     members = [make_config(DeviceFactory(group=group)) for _ in range(3)]
-    from django_netjsonconfig.services import fanout, groups
+    from django_netjsonconfig.devices import groups
+    from django_netjsonconfig.fleet import fanout
 
     groups.templates_changed(group, [], [template])
     # the request only recorded the change: no certificate was issued yet
@@ -343,7 +347,7 @@ def test_a_vpn_template_given_to_a_group_provisions_in_the_background_batches(se
 def test_preview_of_an_unsaved_vpn_template_uses_placeholders_and_creates_nothing():
     vpn = make_vpn(WIREGUARD)
     template = make_vpn_template(vpn)
-    from django_netjsonconfig.services import templates as templates_service
+    from django_netjsonconfig.devices import templates as templates_service
 
     text = templates_service.preview(template)
     assert "wireguard" in text and "10.0.0.2" in text
@@ -438,7 +442,7 @@ def test_certificates_take_the_extenders_fields_from_what_they_belong_to():
 def test_context_providers_and_before_render_hooks_are_registries():
     from django.core.exceptions import ImproperlyConfigured
 
-    from django_netjsonconfig.services import context
+    from django_netjsonconfig.rendering import context
 
     with pytest.raises(ImproperlyConfigured):
         context.providers.register("vpn", lambda *args: [])

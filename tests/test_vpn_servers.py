@@ -8,7 +8,8 @@ from netjsonconfig import OpenVpn, Wireguard
 
 from django_netjsonconfig import signals
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import pki, vpns
+from django_netjsonconfig.pki import certificates as pki
+from django_netjsonconfig.vpn import servers as vpns
 
 from .factories import make_config
 from .signal_helpers import catch_signal
@@ -229,7 +230,7 @@ def test_dh_parameters_are_generated_in_the_background(
         assert vpn.dh == vpns.PLACEHOLDER_DH  # the request does not wait
         assert queued == []  # enqueued only once committed
 
-    assert queued == [("django_netjsonconfig.services.vpns.generate_dh", [str(vpn.pk)])]
+    assert queued == [("django_netjsonconfig.vpn.servers.generate_dh", [str(vpn.pk)])]
     vpn.refresh_from_db()
     assert vpn.dh == vpns.PLACEHOLDER_DH
 

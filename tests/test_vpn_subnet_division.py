@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 
 from django_netjsonconfig import signals
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import configs, vpns
+from django_netjsonconfig.devices import configs
+from django_netjsonconfig.vpn import servers as vpns
 
 from .factories import TemplateFactory, make_config
 from .signal_helpers import catch_signal

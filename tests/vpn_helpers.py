@@ -7,7 +7,8 @@ import tarfile
 from cryptography import x509
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.services import pki, vpns
+from django_netjsonconfig.pki import certificates as pki
+from django_netjsonconfig.vpn import servers as vpns
 
 from .factories import OPENWRT, extra_fields
 

@@ -87,7 +87,7 @@ class DjangoNetjsonconfigApp(AppConfig):
             immediate_sqlite_transactions, dispatch_uid="netjsonconfig-sqlite-immediate"
         )
         receivers.connect_model_receivers(self)
-        from .services import history
+        from .history import versions as history
 
         history.connect(self)
 

@@ -3,7 +3,7 @@
 One receiver per model event, connected for the concrete models that the app
 config names (ours or an extender's). They keep direct ORM use consistent: a
 template edited in a shell still re-renders the configs that use it. While a
-service runs a multi-step workflow (``services.batch.managed``) they stand
+service runs a multi-step workflow (``workflow.batch.managed``) they stand
 aside; the service does the work once at the end.
 """
 
@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from . import signals
-from .services import configs, devices, groups, pollcache, templates
-from .services.batch import is_managed
+from .devices import configs, devices, groups, templates
+from .polling import cache as pollcache
+from .workflow.batch import is_managed
 
 UID = "django_netjsonconfig"
 
@@ -64,14 +65,14 @@ def vpn_saved(sender, instance, created, raw=False, **kwargs):
     if raw or is_managed():
         instance.mark_saved()
         return
-    from .services import vpns
+    from .vpn import servers as vpns
 
     changed = set() if created else instance.changed_fields()
     vpns.after_save(instance, created, changed)
 
 
 def vpnclient_deleted(sender, instance, **kwargs):
-    from .services import vpnclients
+    from .vpn import clients as vpnclients
 
     vpnclients.after_delete(instance)
 
@@ -83,7 +84,7 @@ def x509_saved(sender, instance, created, raw=False, **kwargs):
     changed = set() if created else instance.changed_fields()
     instance.mark_saved()
     if changed & {"certificate", "private_key"}:
-        from .services import vpns
+        from .vpn import servers as vpns
 
         vpns.certificate_changed(instance)
 
@@ -107,7 +108,7 @@ def config_saved(sender, instance, created, raw=False, **kwargs):
     if created:
         with_templates = configs.initial_templates(instance)
         if with_templates:
-            from .services.batch import managed
+            from .workflow.batch import managed
 
             with managed():
                 instance.templates.set(with_templates)

@@ -69,7 +69,7 @@ DEFAULTS = {
     # how fan-out re-renders run: "celery", "thread", "inline", or None (automatic)
     "FANOUT": None,
     # admin bulk actions over more devices than this run in the background, in batches of
-    # this size (see services/bulk.py)
+    # this size (see fleet/bulk.py)
     "BULK_SYNC_LIMIT": 500,
     # PKI (see docs/vpn.md): defaults of new certificate authorities and certificates
     "DEFAULT_KEY_LENGTH": 2048,
@@ -132,6 +132,6 @@ app_settings = AppSettings(DEFAULTS)
 def _reload_app_settings(*, setting, **kwargs):
     if setting.startswith(PREFIX) or setting in ("DEBUG", "DATABASES"):
         app_settings.reload()
-        from .services import pollcache
+        from .polling import cache as pollcache
 
         pollcache.reset()

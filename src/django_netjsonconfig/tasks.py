@@ -1,14 +1,14 @@
 """Celery tasks: they take ids, load rows, call one service.
 
 Celery is optional (the ``celery`` extra): without it this module still imports, each
-task is its plain function, and ``services.background`` runs the work in threads of the
+task is its plain function, and ``queue.background`` runs the work in threads of the
 web process (the embedded mode). Sending one (``.delay``) says what to install.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .services import fanout
-from .services.background import celery_installed
+from .fleet import fanout
+from .queue.background import celery_installed
 
 CELERY_MISSING = (
     "Celery is not installed: pip install 'django-netjsonconfig[celery]' (and run a "
@@ -59,7 +59,7 @@ def render_config_batch(pks):
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def run_bulk_job(job_id):
     """Run (or resume, after a lost worker) an admin bulk action over many devices."""
-    from .services import bulk
+    from .fleet import bulk
 
     job = bulk.run_job(job_id)
     return job.status if job is not None else None
@@ -67,8 +67,8 @@ def run_bulk_job(job_id):
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, soft_time_limit=1200)
 def run_background(path, args):
-    """Slow work a request must not wait for (``services.background``): a dotted path to
+    """Slow work a request must not wait for (``queue.background``): a dotted path to
     an idempotent function, and its arguments (ids)."""
-    from .services import background
+    from .queue import background
 
     return background._call(path, args)

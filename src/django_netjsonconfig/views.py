@@ -6,7 +6,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
-from .services.rendering import backend_class
+from .rendering.render import backend_class
 from .settings import app_settings
 
 
@@ -25,7 +25,7 @@ def crl(request, pk):
     """The certificate revocation list of a CA (PEM). Public, as a CRL is: VPN servers
     fetch it to refuse revoked client certificates."""
     from .apps import get_optional_model
-    from .services import pki
+    from .pki import certificates as pki
 
     ca_model = get_optional_model("ca")
     try:

@@ -25,7 +25,7 @@ def consistent_key(mac_address, secret):
 class AbstractDevice(BaseModel):
     """A network device managed by the controller."""
 
-    # what a save compares with the values read (services.devices.after_save): the
+    # what a save compares with the values read (devices.devices.after_save): the
     # group, the management IP, and every field a predefined variable comes from
     tracked_fields = (
         "name",

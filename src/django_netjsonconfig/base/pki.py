@@ -1,7 +1,7 @@
 """Certificate authorities and certificates (x509, on the ``cryptography`` library).
 
 The models hold the PEM texts and the fields they were made from; creating,
-importing, renewing and revoking are ``django_netjsonconfig.services.pki``.
+importing, renewing and revoking are ``django_netjsonconfig.pki.certificates``.
 """
 
 from django.core.exceptions import ValidationError

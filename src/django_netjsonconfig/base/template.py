@@ -94,7 +94,7 @@ class AbstractTemplate(BaseConfig):
         if self.type == "vpn":
             if not self.vpn_id:
                 raise ValidationError({"vpn": _("A VPN client template needs a VPN server.")})
-            from ..services import vpns  # the client side is generated from the server
+            from ..vpn import servers as vpns  # the client side is generated from the server
 
             vpns.clean_template(self)
         elif getattr(self, "vpn_id", None):
@@ -109,7 +109,7 @@ class AbstractTemplate(BaseConfig):
         if self.required:
             self.default = True  # a required template is also added by default
         if self.type == "vpn" and getattr(self, "vpn_id", None) and not self.config:
-            from ..services import vpns
+            from ..vpn import servers as vpns
 
             self.config = vpns.auto_client(self.vpn, self.backend, self.auto_cert)
         super().save(*args, **kwargs)

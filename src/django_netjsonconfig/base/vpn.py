@@ -1,8 +1,8 @@
 """VPN servers and their clients (the through model of ``Config.vpn``).
 
 The models hold fields and constraints; what happens when a server or a
-client is created, changed or removed is ``services.vpns`` and
-``services.vpnclients``.
+client is created, changed or removed is ``vpn.servers`` and
+``vpn.clients``.
 """
 
 import ipaddress

@@ -23,8 +23,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from .. import signals
 from ..apps import get_model
-from ..services import archivecache, configs, devices, fanout, pollcache, registration
-from ..services.rendering import RenderError
+from ..devices import configs, devices, registration
+from ..fleet import fanout
+from ..polling import cache as pollcache
+from ..rendering import archivecache
+from ..rendering.render import RenderError
 from ..settings import app_settings
 
 logger = logging.getLogger(__name__)
@@ -318,7 +321,7 @@ class PollView(ControllerView):
     """The checksum and download endpoints: answered from the poll cache.
 
     The common case reads no database row: the device's key, checksum and
-    addresses come from the process (see ``services.pollcache``). A config
+    addresses come from the process (see ``polling.cache``). A config
     waiting for a re-render is rendered here and now.
     """
 

@@ -10,7 +10,7 @@ import hmac
 
 from .. import signals
 from ..apps import get_optional_model
-from ..services import vpns
+from ..vpn import servers as vpns
 from .generics import ControllerResponse, ControllerView, Refused, parse_uuid
 
 

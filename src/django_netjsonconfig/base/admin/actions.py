@@ -1,7 +1,7 @@
 """Bulk actions of the device list: change group, add or remove templates, delete, export.
 
 Each action asks for its parameters on an intermediate page, then calls
-``services.bulk.submit`` once: over up to ``NETJSONCONFIG_BULK_SYNC_LIMIT``
+``fleet.bulk.submit`` once: over up to ``NETJSONCONFIG_BULK_SYNC_LIMIT``
 devices the work is done at once, over more (or "select all" across pages) a
 background job is started and the operator is taken to its progress page.
 
@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ...services import bulk
+from ...fleet import bulk
 from ...settings import app_settings
 from .fields import TemplatesField
 

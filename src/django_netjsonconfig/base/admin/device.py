@@ -8,12 +8,13 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ...services import configs, vpnclients
-from ...services import context as context_service
-from ...services.devices import get_config
-from ...services.rendering import RenderError
+from ...devices import configs
+from ...devices.devices import get_config
+from ...rendering import context as context_service
+from ...rendering.render import RenderError
 from ...settings import app_settings
 from ...validators import normalize_mac
+from ...vpn import clients as vpnclients
 from .fleet import ConfigStatusListFilter, FleetAdminMixin
 from .forms import AbstractConfigForm, BaseForm, inherited_field_names
 from .mixins import (
@@ -98,7 +99,7 @@ class ConfigDisplayMixin(SortedTemplatesMixin):
 class AbstractConfigAdmin(
     PreviewDownloadMixin, SecretFieldsMixin, ConfigDisplayMixin, admin.ModelAdmin
 ):
-    """Configs, each of one device; saved through ``services.configs.save``."""
+    """Configs, each of one device; saved through ``devices.configs.save``."""
 
     form = AbstractConfigForm
     list_display = ("device", "backend", "status", "created")
@@ -161,7 +162,7 @@ class AbstractDeviceAdmin(
 ):
     """Devices with their configuration inline; saves go through the services
     (the device's save is followed by the receivers, the config by
-    ``services.configs.save``). The list is built for fleets (``FleetAdminMixin``):
+    ``devices.configs.save``). The list is built for fleets (``FleetAdminMixin``):
     counts by status, bulk actions, import and export. The device's key is shown only
     to users who may change the device, and never on the page of an old version
     (``SecretFieldsMixin``)."""

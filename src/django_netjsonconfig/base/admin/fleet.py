@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ...services import bulk, importexport
+from ...fleet import bulk
+from ...io import importexport
 from ..config import STATUS_CHOICES
 from .actions import DEVICE_ACTIONS
 

@@ -5,9 +5,9 @@ import copy
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 
-from ...services import configs
-from ...services import templates as templates_service
-from ...services.devices import templates_for_group_change
+from ...devices import configs
+from ...devices import templates as templates_service
+from ...devices.devices import templates_for_group_change
 from ..config import AbstractConfig
 from ..template import AbstractTemplate
 from .fields import (
@@ -46,7 +46,7 @@ def group_templates(group_model):
 
 def inherited_field_names(config_model):
     """Fields a config takes from its device: those both models have that are not ours
-    (an extending app's ``organization``), as ``services.configs.inherited_fields`` says.
+    (an extending app's ``organization``), as ``devices.configs.inherited_fields`` says.
     The config forms do not show them; they copy them from the device."""
     ours = {f.name for f in AbstractConfig._meta.get_fields()} | {"templates", "vpn", "id"}
     device_model = config_model._meta.get_field("device").related_model
@@ -62,7 +62,7 @@ class BaseForm(forms.ModelForm):
     """JSON objects as pretty textareas, tags as text, templates ordered by drag and drop.
 
     Subclass it with ``class Meta(BaseForm.Meta): model = YourModel``. A
-    template form also checks, through ``services.templates.validate_standalone``,
+    template form also checks, through ``devices.templates.validate_standalone``,
     that the template renders on its own (and with the other default templates).
     """
 
@@ -113,7 +113,7 @@ class AbstractConfigForm(BaseForm):
     selected. ``clean()`` refuses dropping a required template and anything that
     cannot render, naming the field, the template and the path; the templates
     to save (after a change of the device's group in the same form) are kept in
-    ``templates_to_save``. ``save()`` goes through ``services.configs.save``.
+    ``templates_to_save``. ``save()`` goes through ``devices.configs.save``.
     """
 
     class Meta(BaseForm.Meta):
@@ -224,7 +224,7 @@ class AbstractConfigForm(BaseForm):
         return config
 
     def save_through_services(self):
-        """Save the config and its templates with ``services.configs.save``."""
+        """Save the config and its templates with ``devices.configs.save``."""
         config = self.instance
         created = config._state.adding
         if not created:

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from ...services.rendering import RenderError
+from ...rendering.render import RenderError
 
 FILES_MARKER = "# ---------- files ---------- #"
 

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ...services import pki
+from ...pki import certificates as pki
 from .device import AdminMedia
 from .forms import BaseForm
 from .mixins import SecretFieldsMixin, safe_filename

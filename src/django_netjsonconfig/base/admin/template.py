@@ -2,9 +2,9 @@
 
 from django.contrib import admin
 
-from ...services import groups
-from ...services import templates as templates_service
-from ...services.batch import managed
+from ...devices import groups
+from ...devices import templates as templates_service
+from ...workflow.batch import managed
 from .device import AdminMedia
 from .forms import BaseForm
 from .mixins import (
@@ -53,7 +53,7 @@ class AbstractTemplateAdmin(PreviewDownloadMixin, SecretFieldsMixin, admin.Model
 
 class AbstractDeviceGroupAdmin(SortedTemplatesMixin, SecretFieldsMixin, admin.ModelAdmin):
     """Device groups; a change of their templates reaches the devices through
-    ``services.groups.templates_changed``."""
+    ``devices.groups.templates_changed``."""
 
     form = BaseForm
     list_display = ("name", "description", "created")

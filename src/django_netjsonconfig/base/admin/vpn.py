@@ -12,8 +12,8 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from ...services import vpns
-from ...services.rendering import RenderError
+from ...rendering.render import RenderError
+from ...vpn import servers as vpns
 from .device import AdminMedia
 from .forms import BaseForm
 from .mixins import PreviewDownloadMixin, SecretFieldsMixin, ordered_fields
@@ -40,7 +40,7 @@ VPN_FIELDS = (
 
 
 class AbstractVpnForm(BaseForm):
-    """A VPN server; validated and saved through ``services.vpns``."""
+    """A VPN server; validated and saved through ``vpn.servers``."""
 
     class Meta(BaseForm.Meta):
         pass

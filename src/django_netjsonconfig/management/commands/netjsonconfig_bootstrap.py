@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from ...services.templates import validate_standalone
+from ...devices.templates import validate_standalone
 
 APP_LABEL = "django_netjsonconfig"
 DEFAULT_USERNAME = "admin"

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ...apps import get_model
-from ...services import configs
+from ...devices import configs
 
 
 class Command(BaseCommand):

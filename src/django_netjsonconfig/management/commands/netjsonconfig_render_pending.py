@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...services import fanout
+from ...fleet import fanout
 
 
 class Command(BaseCommand):

@@ -25,11 +25,12 @@ from django.utils.text import slugify
 
 from .. import signals
 from ..apps import get_model, get_optional_model
+from ..pki import certificates as pki
+from ..rendering.render import RenderError, Source, backend_class, render_archive, render_text
 from ..settings import app_settings
 from ..vpn_backends import main_property
-from . import addresses, pki
-from .batch import managed
-from .rendering import RenderError, Source, backend_class, render_archive, render_text
+from ..workflow.batch import managed
+from . import addresses
 
 logger = logging.getLogger(__name__)
 
@@ -642,13 +643,13 @@ def after_save(vpn, created, changed, *, needs_dh=None):
     type(vpn).objects.filter(pk=vpn.pk).update(render_pending=F("render_pending") + 1)
     refresh(vpn)
     if needs_dh:
-        from . import background
+        from ..queue import background
 
-        background.run("django_netjsonconfig.services.vpns.generate_dh", vpn.pk)
+        background.run("django_netjsonconfig.vpn.servers.generate_dh", vpn.pk)
     if created or not (changed & SERVER_FIELDS):
         return
     if changed & CLIENT_FIELDS:
-        from . import fanout
+        from ..fleet import fanout
 
         fanout.mark(client_configs(vpn), "related_template_changed")
     _on_commit_once(signals.vpn_server_modified, vpn)
@@ -734,7 +735,7 @@ def _on_commit_once(signal, vpn):
 def certificate_changed(obj):
     """A CA or certificate got a new certificate text (renewed, replaced): re-render what
     shows it."""
-    from . import fanout
+    from ..fleet import fanout
 
     vpn_model = get_optional_model("vpn")
     if vpn_model is None:

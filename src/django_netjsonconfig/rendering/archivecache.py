@@ -5,7 +5,7 @@ the archive: the bytes under a key are the only ones that key can ever stand for
 A config that changes gets a new checksum, hence a new key; what the old key
 holds is still exactly the archive of the old checksum, so nothing needs to be
 invalidated and old keys just age out. The download endpoint asks for the
-checksum its poll entry gives as current (``services.pollcache`` keeps that
+checksum its poll entry gives as current (``polling.cache`` keeps that
 right), and so answers from here with no database query.
 
 :meth:`ArchiveCache.put` checks the MD5 before storing: bytes that do not match
@@ -25,7 +25,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from ..settings import PREFIX, app_settings
-from .fastbackends import ArchiveMemo
+from .compiled import ArchiveMemo
 
 #: an archive is kept only if it takes at most this share of the budget
 MAX_SHARE = 16

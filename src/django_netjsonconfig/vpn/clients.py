@@ -1,7 +1,7 @@
 """VPN clients: a config that uses a VPN client template is a client of its server.
 
 :func:`sync` makes a config's clients match its VPN templates. It runs just
-before every render of a config (``services.configs.refresh``, through the
+before every render of a config (``devices.configs.refresh``, through the
 ``before_render`` registry), which every path that changes templates goes
 through: the services, the m2m receivers, and the background batches of the
 fan-out. So a VPN template given to a whole group gets its certificates
@@ -30,10 +30,12 @@ from django.utils import timezone
 from .. import signals
 from ..apps import get_model, get_optional_model
 from ..base.vpn import VNI_MAX
+from ..pki import certificates as pki
+from ..rendering.render import RenderError
 from ..settings import app_settings
-from . import addresses, pki, vpns
-from .batch import managed
-from .rendering import RenderError
+from ..workflow.batch import managed
+from . import addresses
+from . import servers as vpns
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +101,7 @@ def _sync(config, templates):
     if client_model is None or config.pk is None:
         return False
     if templates is None:
-        from . import configs
+        from ..devices import configs
 
         templates = configs.ordered_templates(config)
     wanted = vpn_templates(templates)
@@ -384,7 +386,7 @@ def set_address(client, address):
     except IntegrityError:
         raise ValidationError({"ip_address": f"The address {address} is already taken."}) from None
     vpns.peers_changed(vpn.pk)
-    from . import configs
+    from ..devices import configs
 
     configs.refresh(type(client.config).objects.get(pk=client.config_id), "config_changed")
 
@@ -484,7 +486,7 @@ def client_variables(vpn, client, auto_cert=True):
 
 
 def context_layers(device, templates, config=None):
-    """The VPN layer of a config's variables (``services.context``): one source per VPN
+    """The VPN layer of a config's variables (``rendering.context``): one source per VPN
     server of its templates, ``("vpn:<server name>", {...})``."""
     client_model = get_optional_model("vpnclient")
     wanted = vpn_templates(templates)

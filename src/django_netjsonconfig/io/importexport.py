@@ -42,9 +42,10 @@ from django.utils.translation import ngettext
 
 from .. import strictjson
 from ..apps import get_model
+from ..devices import configs
+from ..history import versions as history
 from ..settings import app_settings
 from ..validators import normalize_mac
-from . import configs, history
 
 FORMATS = ("csv", "json")
 TEXT_FIELDS = ("name", "mac_address", "hardware_id", "model", "os", "system", "notes")

@@ -6,7 +6,7 @@ Precedence, lowest first (a later source overrides an earlier one):
 2. ``NETJSONCONFIG_CONTEXT`` (global variables)
 3. the device group's variables
 4. the registered context providers, in order: the VPN clients' variables
-   (``vpn:<server name>``, see ``services.vpnclients``)
+   (``vpn:<server name>``, see ``vpn.clients``)
 5. predefined: ``id``, ``key``, ``name``, ``mac_address``, ``hardware_id``
 6. the device's own variables (``Config.context``)
 
@@ -28,12 +28,12 @@ from ..registry import Registry
 from ..settings import app_settings
 
 providers = Registry("context provider")
-providers.register("vpn", "django_netjsonconfig.services.vpnclients.context_layers")
+providers.register("vpn", "django_netjsonconfig.vpn.clients.context_layers")
 
 PREDEFINED = ("id", "key", "name", "mac_address", "hardware_id")
 
 #: the device field each predefined variable comes from: a device saved with one of
-#: them changed is re-rendered (``services.devices.after_save``), so each must be one
+#: them changed is re-rendered (``devices.devices.after_save``), so each must be one
 #: of the device model's ``tracked_fields``
 PREDEFINED_FIELDS = {
     "id": "id",
@@ -122,7 +122,7 @@ def system_context(device, templates, group=None):
 # when the settings change), then a digest of ``NETJSONCONFIG_CONTEXT`` and
 # ``NETJSONCONFIG_BACKENDS`` (7 base-36 digits). A fixed width and one alphabet make
 # the text order the time order, in SQL too. A process re-renders the configs whose
-# stamp has another digest *and* an earlier time (``services.fanout``): the settings of
+# stamp has another digest *and* an earlier time (``fleet.fanout``): the settings of
 # the process started last win, so a process left from before a restart (or a rolling
 # restart's old workers) cannot undo the newer settings, and settings that go back
 # (A, B, A) are newer again. Stamps written before this scheme (16 hex digits of the

@@ -15,8 +15,8 @@ from ..apps import get_model
 from ..base.template import parse_tags
 from ..settings import app_settings
 from ..validators import normalize_mac
+from ..workflow.batch import managed
 from . import configs
-from .batch import managed
 from .devices import get_config, management_address
 
 UPDATABLE_FIELDS = ("os", "model", "system")

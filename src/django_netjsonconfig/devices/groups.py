@@ -6,7 +6,8 @@ from django.db import transaction
 
 from .. import signals
 from ..apps import get_model
-from . import fanout, relations
+from ..fleet import fanout
+from . import relations
 
 
 def group_configs(group):

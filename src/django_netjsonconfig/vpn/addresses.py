@@ -1,7 +1,7 @@
 """Address arithmetic for VPN ranges and subnet division (``ipaddress`` only, no database).
 
 Allocation itself (what is taken, the database constraint that settles a race)
-is in ``services.vpnclients``; these functions only answer "which is the next
+is in ``vpn.clients``; these functions only answer "which is the next
 free one" and "what is the n-th block", in time proportional to the number of
 addresses taken, whatever the size of the range.
 """

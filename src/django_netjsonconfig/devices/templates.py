@@ -1,10 +1,11 @@
 """Templates: what a change of a template does to the configs that use it."""
 
 from ..apps import get_model
+from ..fleet import fanout
+from ..rendering import context as context_service
 from ..settings import app_settings
-from . import context as context_service
-from . import fanout, relations
-from .batch import managed
+from ..workflow.batch import managed
+from . import relations
 
 RENDER_FIELDS = {"backend", "config", "default_values", "type", "vpn_id", "auto_cert"}
 
@@ -47,7 +48,7 @@ def validate_standalone(template):
     """
     from django.core.exceptions import ValidationError
 
-    from .rendering import RenderError, Source, render_archive
+    from ..rendering.render import RenderError, Source, render_archive
 
     context = sample_context(template)
     try:
@@ -108,7 +109,7 @@ def sample_context(template):
 
 def preview(template):
     """The native configuration text of ``template`` alone (raises RenderError)."""
-    from .rendering import Source, render_text
+    from ..rendering.render import Source, render_text
 
     return render_text(
         template.backend, [Source("template", template.config or {})], sample_context(template)
@@ -117,7 +118,7 @@ def preview(template):
 
 def render(template):
     """The archive of ``template`` alone, as :func:`preview` shows it (raises RenderError)."""
-    from .rendering import Source, render_archive
+    from ..rendering.render import Source, render_archive
 
     return render_archive(
         template.backend, [Source("template", template.config or {})], sample_context(template)

@@ -7,7 +7,7 @@ runs in the background, batch by batch; a device that polls before its batch
 has run gets its config rendered on the spot (see the checksum endpoint), so
 no device is ever answered a stale checksum once the change has committed.
 
-How the batches run (``NETJSONCONFIG_FANOUT``, decided in ``services.background``
+How the batches run (``NETJSONCONFIG_FANOUT``, decided in ``queue.background``
 for all background work):
 
 - ``"celery"``: tasks on the Celery workers (acknowledged late: a batch whose
@@ -32,9 +32,11 @@ from django.db import close_old_connections, transaction
 from django.db.models import F
 
 from ..apps import get_model
+from ..devices import configs, relations
+from ..polling import cache as pollcache
+from ..queue import background
+from ..rendering import context as context_service
 from ..settings import app_settings
-from . import background, configs, pollcache, relations
-from . import context as context_service
 
 logger = logging.getLogger(__name__)
 

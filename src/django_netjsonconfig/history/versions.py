@@ -242,7 +242,8 @@ def after_raw_save(kind, model, pk):
     """Mark the configs that depend on a restored object for re-rendering; give back
     the required templates of their backend that a restored template list lacks."""
     from ..apps import get_model
-    from . import fanout, relations
+    from ..devices import relations
+    from ..fleet import fanout
 
     config_model = get_model("config")
     if kind == "vpn":
@@ -277,7 +278,8 @@ def _after_raw_save_vpn(model, pk):
     configs of its clients (which show its address, subnet, public key) too."""
     from django.db.models import F
 
-    from . import fanout, vpns
+    from ..fleet import fanout
+    from ..vpn import servers as vpns
 
     with transaction.atomic():
         model._base_manager.filter(pk=pk).update(render_pending=F("render_pending") + 1)

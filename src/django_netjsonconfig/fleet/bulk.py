@@ -31,8 +31,11 @@ from django.utils.translation import ngettext
 
 from .. import signals
 from ..apps import get_model, get_models_app
+from ..devices import relations
+from ..history import versions as history
+from ..queue import background
 from ..settings import app_settings
-from . import background, fanout, history, relations
+from . import fanout
 
 logger = logging.getLogger(__name__)
 
@@ -355,7 +358,7 @@ def submit(action, queryset, params, *, user=None):
 
 
 def start(job):
-    """Have ``job`` run in the background (``services.background``); in the inline
+    """Have ``job`` run in the background (``queue.background``); in the inline
     mode it runs at once, within the caller's transaction."""
     from .. import tasks
 

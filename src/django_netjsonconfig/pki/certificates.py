@@ -12,7 +12,7 @@
   list, generated when asked for.
 
 Whatever uses a certificate whose text changed (a VPN server, a device's VPN
-client) is re-rendered through ``services.vpns.certificate_changed``.
+client) is re-rendered through ``vpn.servers.certificate_changed``.
 
 ``cryptography`` (several MB per process) is imported by ``_crypto()`` the first time a
 PKI operation needs it, not when this module is: a worker that only serves the devices'
@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..settings import app_settings
-from .batch import managed
+from ..workflow.batch import managed
 
 # DER BIT STRINGs of the Netscape certificate type: client (bit 0), server (bit 1)
 NS_CERT_TYPES = {"client": b"\x03\x02\x07\x80", "server": b"\x03\x02\x06\x40"}
@@ -389,7 +389,7 @@ def _save(obj):
         obj.save()
     obj.mark_saved()
     if changed & {"certificate", "private_key"}:
-        from . import vpns
+        from ..vpn import servers as vpns
 
         vpns.certificate_changed(obj)
 

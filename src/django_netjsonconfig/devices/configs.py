@@ -11,11 +11,13 @@ from django.db.models import Q
 from .. import signals
 from ..apps import get_model
 from ..base.config import AbstractConfig, truncate_reason
+from ..polling import cache as pollcache
 from ..registry import Registry
-from . import context as context_service
-from . import pollcache, relations, rows, vpnclients
-from .batch import managed
-from .rendering import RenderError, Source, backend_class, render_archive, render_text
+from ..rendering import context as context_service
+from ..rendering.render import RenderError, Source, backend_class, render_archive, render_text
+from ..vpn import clients as vpnclients
+from ..workflow.batch import managed
+from . import relations, rows
 
 #: Functions ``(config, templates)`` run by :func:`refresh` just before each render of a
 #: saved config (``templates``: its ordered templates), on every path (services,
@@ -28,7 +30,7 @@ from .rendering import RenderError, Source, backend_class, render_archive, rende
 #: skip it (a fan-out batch asks once for the whole batch). A hook without it runs for
 #: every config, and a new config is then rendered only once saved.
 before_render = Registry("before-render hook")
-before_render.register("vpn_clients", "django_netjsonconfig.services.vpnclients.sync")
+before_render.register("vpn_clients", "django_netjsonconfig.vpn.clients.sync")
 
 
 def _send_on_commit(signal, sender, **kwargs):

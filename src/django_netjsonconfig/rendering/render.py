@@ -24,7 +24,7 @@ from netjsonconfig.exceptions import ValidationError as SchemaError
 from netjsonconfig.utils import var_pattern
 
 from ..settings import app_settings
-from .fastbackends import reference_schema_error, render_class
+from .compiled import reference_schema_error, render_class
 
 logger = logging.getLogger(__name__)
 

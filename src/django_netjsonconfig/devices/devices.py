@@ -7,9 +7,10 @@ from django.db import transaction
 
 from .. import signals
 from ..apps import get_model
-from . import configs, pollcache
-from .batch import managed
-from .context import PREDEFINED_FIELDS
+from ..polling import cache as pollcache
+from ..rendering.context import PREDEFINED_FIELDS
+from ..workflow.batch import managed
+from . import configs
 
 #: the device fields a render reads: those of the predefined variables (the name is
 #: the hostname too) and the group (its variables and templates)

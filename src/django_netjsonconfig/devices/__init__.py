@@ -1,0 +1,1 @@
+"""Devices, configs, templates, groups and registration."""

@@ -1,0 +1,1 @@
+"""Changes that reach many devices: fan-out re-renders and bulk jobs."""

@@ -1,0 +1,1 @@
+"""History and recovery (django-reversion, optional)."""

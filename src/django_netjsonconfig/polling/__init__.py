@@ -1,0 +1,1 @@
+"""What the checksum endpoint needs, kept in the process."""

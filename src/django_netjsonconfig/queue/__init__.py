@@ -1,0 +1,1 @@
+"""Background work: how it runs, one entry point."""

@@ -1,0 +1,1 @@
+"""Rendering NetJSON: variables, the compiled backends, archives."""

@@ -1,1 +1,0 @@
-"""Workflows: plain functions that own transactions, signals and background work."""

@@ -1,0 +1,1 @@
+"""VPN servers, their clients, addresses and subnet division."""

@@ -1,0 +1,1 @@
+"""How a write runs its workflow."""
