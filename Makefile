@@ -152,12 +152,13 @@ lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 
-# the suites that also run against the sample extension app and on PostgreSQL
-EXTENSION_TESTS = $(wildcard tests/test_controller_*.py tests/test_signal_*.py \
-	tests/test_agent_sequence.py tests/test_admin_*.py tests/test_extension_*.py \
-	tests/test_vpn_*.py tests/test_pki_*.py)
-POSTGRES_TESTS = $(wildcard tests/test_controller_*.py tests/test_signal_*.py \
-	tests/test_agent_sequence.py tests/test_config_*.py tests/test_vpn_*.py)
+# the suites that also run against the sample extension app and on PostgreSQL, by topic
+# (the file name's prefix), in whichever of tests/unit, tests/http, tests/integration
+# they live (tests/README.md)
+EXTENSION_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence admin_ \
+	extension_ vpn_ pki_,tests/*/test_$(topic)*.py))
+POSTGRES_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence config_ \
+	vpn_,tests/*/test_$(topic)*.py))
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/netjsonconfig_tests
 
 test: lint assets

@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -6,8 +7,25 @@ from django.test import Client
 from django_netjsonconfig.rendering import archivecache
 from django_netjsonconfig.settings import app_settings
 
+#: the kind of a test, from the folder it is in (``-m unit``, ``-m "not integration"``)
+KINDS = ("unit", "http", "integration")
+HERE = Path(__file__).resolve().parent
 
-def pytest_collection_modifyitems(config, items):
+
+def kind_of(path: Path) -> str | None:
+    """``unit``, ``http`` or ``integration`` for a file under that folder of tests/."""
+    try:
+        folder = path.resolve().relative_to(HERE).parts[0]
+    except (ValueError, IndexError):
+        return None
+    return folder if folder in KINDS else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        kind = kind_of(Path(str(item.path)))
+        if kind:
+            item.add_marker(kind)
     if os.environ.get("REQUIRE_SERVICES") == "1":
         for item in items:
             item.user_properties.append(("require_services", True))

@@ -14,7 +14,6 @@ import contextlib
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .basics import ROOT, free_port
+
 GUNICORN_CONF = "demo/gunicorn_conf.py"
 STEP_TIMEOUT = 60  # seconds, for one management command
 START_TIMEOUT = 30  # seconds, for gunicorn to answer
@@ -33,12 +33,6 @@ needs_server = pytest.mark.skipif(
     os.environ.get("RUN_MAKE_RUN") != "1" and os.environ.get("REQUIRE_SERVICES") != "1",
     reason="starts the demo site with gunicorn: set RUN_MAKE_RUN=1 (or REQUIRE_SERVICES=1)",
 )
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def site_env(var_dir, **extra):

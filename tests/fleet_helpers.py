@@ -10,8 +10,8 @@ from django_netjsonconfig.apps import get_model
 from django_netjsonconfig.devices import relations
 from django_netjsonconfig.fleet import fanout
 
+from .admin_helpers import admin_url
 from .factories import OPENWRT, extra_fields
-from .test_admin_helpers import admin_url
 
 _numbers = itertools.count(1)
 

@@ -1,7 +1,5 @@
 """Small helpers shared by the controller tests."""
 
-import hashlib
-
 from django_netjsonconfig.apps import get_model
 
 from .factories import OPENWRT, DeviceFactory, make_config
@@ -11,10 +9,6 @@ def parse_lines(response):
     """``a: b\\nc: d\\n`` -> ``{"a": "b", "c": "d"}``."""
     text = response.content.decode()
     return dict(line.split(": ", 1) for line in text.strip().splitlines())
-
-
-def md5(data):
-    return hashlib.md5(data).hexdigest()
 
 
 def device_with_config(**config_kwargs):

@@ -42,7 +42,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from .basics import ROOT, free_port, md5, wait_until
+
 BIN = Path(sys.executable).parent
 SECRET = "integration-shared-secret"
 OPENWRT = "netjsonconfig.OpenWrt"
@@ -62,28 +63,6 @@ INHERITED_OUT = (
     "NETJSONCONFIG_SHARED_SECRET",
     "DJANGO_DEBUG",
 )
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(predicate, timeout, interval=0.05, message="condition"):
-    """Call ``predicate`` until it returns a true value (returned); AssertionError on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {message}")
-        time.sleep(interval)
-
-
-def md5(data):
-    return hashlib.md5(data).hexdigest()
 
 
 # --- processes ---------------------------------------------------------------------------------

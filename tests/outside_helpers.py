@@ -18,7 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from .basics import ROOT
+
 DOC = ROOT / "docs" / "extending.md"
 PROBE = Path(__file__).resolve().parent / "outside_probe.py"
 VENDOR = ROOT / "src/django_netjsonconfig/static/django_netjsonconfig/vendor"

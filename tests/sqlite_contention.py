@@ -48,10 +48,10 @@ def main(rounds, devices):
     from django_netjsonconfig.apps import get_model
     from django_netjsonconfig.fleet import fanout
     from django_netjsonconfig.queue import background
+    from tests.admin_helpers import admin_url, form_data
     from tests.agent import Agent as DeviceAgent
     from tests.agent import AgentError, client_transport
     from tests.factories import extra_fields
-    from tests.test_admin_helpers import admin_url, form_data
 
     setup_test_environment()  # the test client records the admin form in the context
     errors = _Errors()

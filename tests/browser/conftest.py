@@ -15,7 +15,8 @@ import pytest
 
 from django_netjsonconfig.base.admin import fields
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..basics import ROOT
+
 ARTIFACTS = ROOT / "artifacts" / "browser"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

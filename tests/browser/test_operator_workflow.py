@@ -9,7 +9,7 @@ import pytest
 
 from django_netjsonconfig.apps import get_model
 
-from ..test_admin_helpers import admin_url
+from ..admin_helpers import admin_url
 from .helpers import (
     add_item,
     add_property,

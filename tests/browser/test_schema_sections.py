@@ -5,7 +5,7 @@ choice (interfaces, addresses, radios, encryptions...) with all its optional fie
 import pytest
 from django.urls import reverse
 
-from ..test_admin_helpers import admin_url
+from ..admin_helpers import admin_url
 from .helpers import add_property, node, wait_editor
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ import pytest
 
 from django_netjsonconfig.apps import get_model
 
-from ..test_admin_helpers import admin_url
+from ..admin_helpers import admin_url
 from .helpers import node, type_in_code_editor, wait_editor
 
 pytestmark = pytest.mark.django_db(transaction=True)

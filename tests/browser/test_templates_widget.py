@@ -5,8 +5,8 @@ import pytest
 
 from django_netjsonconfig.apps import get_model
 
+from ..admin_helpers import admin_url
 from ..factories import DeviceGroupFactory, TemplateFactory, make_config
-from ..test_admin_helpers import admin_url
 from .helpers import wait_editor
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -26,9 +26,9 @@ from django.urls import reverse
 
 from django_netjsonconfig.apps import get_model
 
+from ..admin_helpers import admin_url
 from ..factories import OPENWRT, DeviceFactory, DeviceGroupFactory, TemplateFactory, make_config
 from ..fleet_helpers import changelist_url, job_url
-from ..test_admin_helpers import admin_url
 from ..vpn_helpers import OPENVPN, make_ca, make_cert, make_vpn
 from .conftest import Console
 from .helpers import field, posted_config, wait_editor, wait_posted
