@@ -1,9 +1,6 @@
 """Helpers of the VPN and PKI tests: CAs, servers and client templates, made through
 the services as the admin makes them (ours, or the sample extension's models)."""
 
-import io
-import tarfile
-
 from cryptography import x509
 
 from django_netjsonconfig.apps import get_model
@@ -47,16 +44,6 @@ def make_vpn_template(vpn, name=None, backend=OPENWRT, **fields):
     template.full_clean()
     template.save()
     return template
-
-
-def archive_files(archive):
-    """``{path: text}`` of a tar.gz archive (bytes)."""
-    out = {}
-    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
-        for member in tar.getmembers():
-            if member.isfile():
-                out[member.name] = tar.extractfile(member).read().decode()
-    return out
 
 
 def load_cert(pem):

@@ -12,6 +12,7 @@ from django_netjsonconfig.signals import device_group_changed
 
 from ..factories import DeviceGroupFactory, TemplateFactory
 from ..fleet_helpers import apply_action, bulk_fleet, choose_action, messages_of
+from ..helpers import templates_of
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +25,6 @@ def groups():
     old.templates.set([old_template])
     new.templates.set([new_template])
     return old, new, old_template, new_template
-
-
-def templates_of(device):
-    return [t.name for t in get_model("config").objects.get(device=device).templates.all()]
 
 
 def test_the_action_asks_for_the_group_and_names_the_devices(admin_client, groups):

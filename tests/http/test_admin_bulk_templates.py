@@ -11,17 +11,10 @@ from django_netjsonconfig.devices import configs
 
 from ..factories import TemplateFactory
 from ..fleet_helpers import apply_action, bulk_fleet, choose_action, messages_of
+from ..helpers import config_of, templates_of
 
 pytestmark = pytest.mark.django_db
 OPENWISP = "netjsonconfig.OpenWisp"
-
-
-def templates_of(device):
-    return [t.name for t in get_model("config").objects.get(device=device).templates.all()]
-
-
-def config_of(device):
-    return get_model("config").objects.get(device=device)
 
 
 def test_add_templates_asks_which_ones(admin_client):

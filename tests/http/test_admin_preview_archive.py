@@ -1,14 +1,12 @@
 """The archive of what is in the form now, saved or not: what the device would get."""
 
-import io
-import tarfile
-
 import pytest
 
 from django_netjsonconfig.apps import get_model
 
 from ..admin_helpers import admin_url, device_form_data, form_data
 from ..factories import TemplateFactory, make_config
+from ..helpers import archive_files
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +14,7 @@ pytestmark = pytest.mark.django_db
 def files_of(response):
     assert response.status_code == 200, response.content[:500]
     assert response["Content-Type"] == "application/gzip"
-    with tarfile.open(fileobj=io.BytesIO(response.content), mode="r:gz") as archive:
-        return {m.name: archive.extractfile(m).read().decode() for m in archive if m.isfile()}
+    return archive_files(response.content)
 
 
 def test_archive_of_an_unsaved_device_form(admin_client):

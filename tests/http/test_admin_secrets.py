@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from django_netjsonconfig.apps import get_model
 from django_netjsonconfig.base.admin.device import variables_html
 
+from ..admin_helpers import admin_url
 from ..factories import make_config
 
 pytestmark = pytest.mark.django_db
@@ -26,19 +27,14 @@ def viewer(client):
     return client
 
 
-def admin_url(device, view):
-    opts = device._meta
-    return f"/admin/{opts.app_label}/{opts.model_name}/{device.pk}/{view}/"
-
-
 def test_a_view_only_user_cannot_download_the_archive(viewer):
     config = make_config()
-    assert viewer.get(admin_url(config.device, "download")).status_code == 403
+    assert viewer.get(admin_url("device", "download", config.device.pk)).status_code == 403
 
 
 def test_a_view_only_user_cannot_preview_a_saved_device(viewer):
     config = make_config()
-    assert viewer.post(admin_url(config.device, "preview"), {}).status_code == 403
+    assert viewer.post(admin_url("device", "preview", config.device.pk), {}).status_code == 403
 
 
 def test_the_variables_table_never_shows_a_private_key(settings):
@@ -52,7 +48,7 @@ def test_a_view_only_user_sees_the_device_page_without_its_key(viewer):
     config = make_config()
     device = config.device
 
-    page = viewer.get(admin_url(device, "change"))
+    page = viewer.get(admin_url("device", "change", device.pk))
 
     assert page.status_code == 200
     assert device.key not in page.content.decode()
@@ -110,6 +106,6 @@ def test_the_lists_still_filter_on_what_they_offer(admin_client):
 def test_a_view_only_user_is_offered_no_preview_nor_download(viewer, admin_client):
     device = make_config().device
     for client, offered in ((viewer, False), (admin_client, True)):
-        page = client.get(admin_url(device, "change")).content.decode()
+        page = client.get(admin_url("device", "change", device.pk)).content.decode()
         assert ("Preview configuration" in page) is offered
-        assert (admin_url(device, "download") in page) is offered
+        assert (admin_url("device", "download", device.pk) in page) is offered

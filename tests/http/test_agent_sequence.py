@@ -9,6 +9,7 @@ from django_netjsonconfig.apps import get_model
 
 from ..agent import Agent, DeviceGone, client_transport
 from ..factories import TemplateFactory
+from ..helpers import config_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,17 +28,13 @@ def agent(device_client, secret):
     )
 
 
-def config_of(agent):
-    return get_model("config").objects.get(device__pk=agent.uuid)
-
-
 def test_register_download_apply_and_report(agent):
     TemplateFactory(default=True, config={"general": {"timezone": "Europe/Rome"}})
     agent.register()
     assert agent.is_new
     assert agent.name == "00:11:22:AA:BB:CC"
     assert agent.cycle() == "applied"
-    assert config_of(agent).status == "applied"
+    assert config_of(agent.uuid).status == "applied"
     files = tarfile.open(fileobj=io.BytesIO(agent.archive), mode="r:gz").getnames()
     assert "etc/config/system" in files
     assert agent.cycle() == "unchanged"
@@ -50,10 +47,10 @@ def test_editing_a_used_template_sets_modified_and_the_device_gets_it(agent):
     before = agent.checksum_stored
     template.config = {"general": {"timezone": "Asia/Tokyo"}}
     template.save()
-    assert config_of(agent).status == "modified"
+    assert config_of(agent.uuid).status == "modified"
     assert agent.cycle() == "applied"
     assert agent.checksum_stored != before
-    assert config_of(agent).status == "applied"
+    assert config_of(agent.uuid).status == "applied"
 
 
 def test_a_save_that_changes_nothing_keeps_the_status_applied(agent):
@@ -63,14 +60,14 @@ def test_a_save_that_changes_nothing_keeps_the_status_applied(agent):
     template.notes = "only the notes changed"
     template.config = {"general": {"timezone": "Europe/Rome"}}
     template.save()
-    assert config_of(agent).status == "applied"
+    assert config_of(agent.uuid).status == "applied"
     assert agent.cycle() == "unchanged"
 
 
 def test_an_apply_error_is_reported_with_its_reason(agent):
     agent.register()
     assert agent.cycle(apply=lambda archive: "uci: Parse error") == "error"
-    config = config_of(agent)
+    config = config_of(agent.uuid)
     assert (config.status, config.error_reason) == ("error", "uci: Parse error")
 
 

@@ -21,6 +21,7 @@ from django_netjsonconfig.vpn import servers as vpns
 
 from ..agent import Agent, client_transport
 from ..factories import TemplateFactory, make_config
+from ..helpers import members
 from ..vpn_helpers import OPENVPN, make_vpn
 
 pytestmark = pytest.mark.django_db
@@ -37,17 +38,6 @@ TEXTS = {
     "rtl": "مرحبا שלום",
     "mixed": f"Grüße {EMOJI} {COMBINING} ß",
 }
-
-
-def members(archive):
-    """``{name: bytes}`` of a served archive, checking each member's size."""
-    out = {}
-    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(archive))) as tar:
-        for member in tar.getmembers():
-            data = tar.extractfile(member).read()
-            assert len(data) == member.size
-            out[member.name] = data
-    return out
 
 
 def uci_packages(text):

@@ -5,13 +5,12 @@ import uuid
 
 import pytest
 
-from django_netjsonconfig.apps import get_model
 from django_netjsonconfig.devices import configs
 from django_netjsonconfig.rendering import archivecache
 
 from ..basics import md5
 from ..factories import TemplateFactory
-from ..helpers import device_with_config
+from ..helpers import config_of, device_with_config, polled_checksum
 
 pytestmark = pytest.mark.django_db
 
@@ -19,20 +18,10 @@ ROME = {"general": {"timezone": "Europe/Rome"}}
 BERLIN = {"general": {"timezone": "Europe/Berlin"}}
 
 
-def checksum(client, device):
-    response = client.get(f"/controller/checksum/{device.pk}/", {"key": device.key})
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 def download(client, device):
     response = client.get(f"/controller/download-config/{device.pk}/", {"key": device.key})
     assert response.status_code == 200
     return response.content
-
-
-def config_of(device):
-    return get_model("config").objects.select_related("device").get(device=device)
 
 
 def blob(seed, size):
@@ -46,7 +35,7 @@ def test_a_repeated_download_makes_no_query_and_gives_the_checksummed_archive(
     device_client, django_assert_num_queries
 ):
     device = device_with_config(config=ROME)
-    expected = checksum(device_client, device)  # the agent polls, then downloads
+    expected = polled_checksum(device_client, device)  # the agent polls, then downloads
     first = download(device_client, device)
     with django_assert_num_queries(0):
         second = download(device_client, device)
@@ -56,7 +45,7 @@ def test_a_repeated_download_makes_no_query_and_gives_the_checksummed_archive(
 
 def test_a_changed_config_is_downloaded_new_never_from_the_cache(device_client):
     device = device_with_config(config=ROME)
-    old_checksum = checksum(device_client, device)
+    old_checksum = polled_checksum(device_client, device)
     old_archive = download(device_client, device)
     assert md5(old_archive) == old_checksum
 
@@ -64,7 +53,7 @@ def test_a_changed_config_is_downloaded_new_never_from_the_cache(device_client):
     config.config = BERLIN
     configs.save(config)
 
-    new_checksum = checksum(device_client, device)
+    new_checksum = polled_checksum(device_client, device)
     assert new_checksum != old_checksum
     new_archive = download(device_client, device)
     assert md5(new_archive) == new_checksum
@@ -74,7 +63,7 @@ def test_a_changed_config_is_downloaded_new_never_from_the_cache(device_client):
 def test_a_changed_template_is_downloaded_new_never_from_the_cache(device_client):
     template = TemplateFactory(config=ROME)
     device = device_with_config(templates=[template])
-    old_checksum = checksum(device_client, device)
+    old_checksum = polled_checksum(device_client, device)
     old_archive = download(device_client, device)
     assert md5(old_archive) == old_checksum
 
@@ -82,7 +71,7 @@ def test_a_changed_template_is_downloaded_new_never_from_the_cache(device_client
     template.save()
 
     new_archive = download(device_client, device)
-    new_checksum = checksum(device_client, device)
+    new_checksum = polled_checksum(device_client, device)
     assert new_checksum != old_checksum
     assert md5(new_archive) == new_checksum
     assert md5(download(device_client, device)) == new_checksum
@@ -100,7 +89,7 @@ def test_a_disabled_cache_keeps_nothing_and_reads_the_archive_each_time(
 ):
     settings.NETJSONCONFIG_ARCHIVE_CACHE_BYTES = 0
     device = device_with_config(config=ROME)
-    expected = checksum(device_client, device)
+    expected = polled_checksum(device_client, device)
     first = download(device_client, device)
     with django_assert_num_queries(1):  # the archive's row
         second = download(device_client, device)
@@ -193,11 +182,11 @@ def test_archives_are_kept_per_config():
 
 def test_a_renamed_device_downloads_under_its_new_name(device_client):
     device = device_with_config(config={"general": {"hostname": "fixed-hostname"}})
-    checksum(device_client, device)
+    polled_checksum(device_client, device)
     response = device_client.get(f"/controller/download-config/{device.pk}/", {"key": device.key})
     assert response["Content-Disposition"] == f"attachment; filename={device.name}.tar.gz"
     device.name = "renamed-router"
     device.save()
     response = device_client.get(f"/controller/download-config/{device.pk}/", {"key": device.key})
     assert response["Content-Disposition"] == "attachment; filename=renamed-router.tar.gz"
-    assert md5(response.content) == checksum(device_client, device)
+    assert md5(response.content) == polled_checksum(device_client, device)

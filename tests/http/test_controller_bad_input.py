@@ -4,18 +4,12 @@ import uuid
 
 import pytest
 
-from ..helpers import device_with_config, register
+from ..helpers import assert_refused, device_with_config, register
 
 pytestmark = pytest.mark.django_db
 
 GET_ENDPOINTS = ["checksum", "download-config"]
 POST_ENDPOINTS = ["report-status", "update-info"]
-
-
-def assert_refused(response, status, text):
-    assert response.status_code == status
-    assert response["X-Openwisp-Controller"] == "true"
-    assert text in response.content.decode()
 
 
 @pytest.mark.parametrize("endpoint", GET_ENDPOINTS)

@@ -15,18 +15,12 @@ from django_netjsonconfig.polling import cache as pollcache
 
 from ..admin_helpers import device_form_data, errors_of
 from ..factories import DeviceFactory, extra_fields, make_config
-from ..helpers import device_with_config, register
+from ..helpers import assert_refused, device_with_config, register
 from ..vpn_helpers import WIREGUARD, make_vpn
 
 pytestmark = pytest.mark.django_db
 
 ID = uuid.UUID("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
-
-
-def assert_refused(response, status, text):
-    assert response.status_code == status, response.content
-    assert response["X-Openwisp-Controller"] == "true"
-    assert text in response.content.decode()
 
 
 # --- device ids -----------------------------------------------------------------------

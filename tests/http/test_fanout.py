@@ -12,6 +12,7 @@ from django_netjsonconfig.devices import configs, groups
 from django_netjsonconfig.fleet import fanout
 
 from ..factories import DeviceFactory, DeviceGroupFactory, TemplateFactory, make_config
+from ..helpers import edit_timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -26,19 +27,14 @@ def fleet(count, **config_kwargs):
     return [make_config(**config_kwargs) for _ in range(count)]
 
 
-def edit(template, timezone):
-    template.config = {"general": {"timezone": timezone}}
-    template.save()
-
-
 def test_a_template_edit_makes_as_many_queries_for_30_devices_as_for_3(settings):
     settings.NETJSONCONFIG_FANOUT = "celery"  # the request only records the change
     settings.CELERY_BROKER_URL = "memory://"
     small, large = TemplateFactory(), TemplateFactory()
     fleet(3, templates=[small])
     fleet(30, templates=[large])
-    assert queries_of(lambda: edit(small, "Asia/Tokyo")) == queries_of(
-        lambda: edit(large, "Asia/Tokyo")
+    assert queries_of(lambda: edit_timezone(small, "Asia/Tokyo")) == queries_of(
+        lambda: edit_timezone(large, "Asia/Tokyo")
     )
     assert get_model("config").objects.filter(render_pending__gt=0).count() == 33
 
@@ -77,7 +73,7 @@ def test_pending_configs_are_rendered_by_the_batch_and_flip_to_modified_only_if_
     same = fleet(2, templates=[untouched])
     get_model("config").objects.update(status="applied")
     fanout.mark(get_model("config").objects.all(), "config_changed", render=False)
-    edit(template, "Asia/Tokyo")  # inline mode renders everything pending
+    edit_timezone(template, "Asia/Tokyo")  # inline mode renders everything pending
     statuses = dict(get_model("config").objects.values_list("pk", "status"))
     assert {statuses[c.pk] for c in changed} == {"modified"}
     assert {statuses[c.pk] for c in same} == {"applied"}
@@ -100,7 +96,7 @@ def test_a_poll_before_the_batch_gets_the_new_config_rendered_on_the_spot(settin
     config = make_config(templates=[template])
     device = config.device
     old = device_client.get(f"/controller/checksum/{device.pk}/", {"key": device.key}).content
-    edit(template, "Asia/Tokyo")
+    edit_timezone(template, "Asia/Tokyo")
     new = device_client.get(f"/controller/checksum/{device.pk}/", {"key": device.key}).content
     archive = device_client.get(f"/controller/download-config/{device.pk}/", {"key": device.key})
     assert new != old
@@ -113,7 +109,7 @@ def test_the_render_pending_command_finishes_what_the_broker_did_not(settings):
     settings.NETJSONCONFIG_FANOUT = "celery"
     template = TemplateFactory()
     fleet(4, templates=[template])
-    edit(template, "Asia/Tokyo")
+    edit_timezone(template, "Asia/Tokyo")
     out = io.StringIO()
     call_command("netjsonconfig_render_pending", stdout=out)
     assert out.getvalue().strip() == "4 pending, 4 rendered, 0 left"
@@ -129,6 +125,6 @@ def test_the_thread_mode_renders_after_commit(settings):
     settings.NETJSONCONFIG_FANOUT = "thread"
     template = TemplateFactory()
     fleet(3, templates=[template])
-    edit(template, "Asia/Tokyo")
+    edit_timezone(template, "Asia/Tokyo")
     fanout.wait_for_thread(timeout=30)
     assert not get_model("config").objects.filter(render_pending__gt=0).exists()

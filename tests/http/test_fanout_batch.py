@@ -10,6 +10,7 @@ from django_netjsonconfig.devices import configs, groups, relations
 from django_netjsonconfig.fleet import fanout
 
 from ..factories import DeviceFactory, DeviceGroupFactory, TemplateFactory, make_config
+from ..helpers import edit_timezone
 from ..vpn_helpers import OPENVPN, client_of, make_vpn, make_vpn_template
 
 pytestmark = pytest.mark.django_db
@@ -27,16 +28,11 @@ def pending_pks():
     return set(pending.values_list("pk", flat=True))
 
 
-def edit(template, timezone):
-    template.config = {"general": {"timezone": timezone}}
-    template.save()
-
-
 def test_a_batch_reads_the_same_whatever_its_size_and_writes_each_config_once(recorded_only):
     shared, other = TemplateFactory(), TemplateFactory(config={"dns_servers": ["10.0.0.1"]})
     few = [make_config(templates=[shared, other]) for _ in range(2)]
     many = [make_config(templates=[other, shared]) for _ in range(9)]
-    edit(shared, "Asia/Tokyo")
+    edit_timezone(shared, "Asia/Tokyo")
 
     def queries(batch):
         with CaptureQueriesContext(connection) as captured:
@@ -55,7 +51,7 @@ def test_a_batch_stores_what_a_single_refresh_stores_templates_in_their_order(re
     second = TemplateFactory(config={"general": {"timezone": "Europe/Berlin"}})
     one = make_config(templates=[first, second])
     two = make_config(templates=[second, first])
-    edit(TemplateFactory(), "UTC")  # nothing to do with them
+    edit_timezone(TemplateFactory(), "UTC")  # nothing to do with them
     fanout.mark(get_model("config").objects.filter(pk__in=[one.pk, two.pk]), "config_changed")
     fanout.render_batch([one.pk, two.pk])
     for config in (one, two):
@@ -80,7 +76,7 @@ def test_templates_added_at_the_same_position_keep_the_order_they_were_added_in(
 def test_a_batch_does_not_clear_a_request_made_while_it_was_rendering(recorded_only):
     template = TemplateFactory()
     fleet = [make_config(templates=[template]) for _ in range(3)]
-    edit(template, "Asia/Tokyo")
+    edit_timezone(template, "Asia/Tokyo")
     late = fleet[1]
 
     def newer_request(config, templates):
@@ -100,7 +96,7 @@ def test_a_batch_does_not_clear_a_request_made_while_it_was_rendering(recorded_o
 def test_the_vpn_synchronization_is_skipped_without_vpn_template_or_client(recorded_only):
     template = TemplateFactory()
     fleet = [make_config(templates=[template]) for _ in range(4)]
-    edit(template, "Asia/Tokyo")
+    edit_timezone(template, "Asia/Tokyo")
     with CaptureQueriesContext(connection) as captured:
         fanout.render_batch([c.pk for c in fleet])
     vpn_table = get_model("vpnclient")._meta.db_table

@@ -8,16 +8,12 @@ import pytest
 
 from django_netjsonconfig.polling import cache as pollcache
 
-from ..helpers import device_with_config
+from ..helpers import device_with_config, poll
 
 pytestmark = pytest.mark.django_db
 CONFIG_ID = uuid.UUID(int=99)
 CHECKSUM = "0123456789abcdef" * 2
 OLD = "f" * 32
-
-
-def poll(client, device):
-    return client.get(f"/controller/checksum/{device.pk}/", {"key": device.key})
 
 
 def test_a_repeated_poll_makes_no_database_query(device_client, django_assert_num_queries):

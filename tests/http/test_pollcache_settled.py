@@ -11,7 +11,7 @@ from django_netjsonconfig import signals
 from django_netjsonconfig.controller.generics import hex_id_bytes
 from django_netjsonconfig.polling import cache as pollcache
 
-from ..helpers import device_with_config
+from ..helpers import device_with_config, poll
 
 CONFIG_ID = uuid.UUID(int=99)
 CHECKSUM = "0123456789abcdef" * 2
@@ -94,18 +94,13 @@ def test_only_the_agent_s_own_id_form_is_read_without_parsing(value, expected):
 
 
 # --- through the endpoint: the settled answer is the full path's answer ------------------------
-def checksum(client, device, pk=None, **params):
-    pk = pk or device.pk.hex
-    return client.get(f"/controller/checksum/{pk}/", {"key": device.key, **params})
-
-
 @pytest.mark.django_db
 def test_a_settled_answer_equals_the_full_answer(device_client, django_assert_num_queries):
     device = device_with_config()
-    full = checksum(device_client, device, pk=str(device.pk))  # dashed id: full path
-    checksum(device_client, device)
+    full = poll(device_client, device)  # dashed id: full path
+    poll(device_client, device, device.pk.hex)
     with django_assert_num_queries(0):
-        settled = checksum(device_client, device)
+        settled = poll(device_client, device, device.pk.hex)
     assert settled.status_code == full.status_code == 200
     assert settled.content == full.content == device.config.checksum_db.encode()
     assert sorted(settled.items()) == sorted(full.items())
@@ -116,8 +111,8 @@ def test_a_listener_of_checksum_requested_still_hears_every_poll(
     device_client, django_capture_on_commit_callbacks
 ):
     device = device_with_config()
-    checksum(device_client, device)
-    checksum(device_client, device)
+    poll(device_client, device, device.pk.hex)
+    poll(device_client, device, device.pk.hex)
     heard = []
 
     def listener(sender, instance, request, **kwargs):
@@ -127,7 +122,7 @@ def test_a_listener_of_checksum_requested_still_hears_every_poll(
     try:
         with django_capture_on_commit_callbacks(execute=True):
             for _ in range(3):
-                assert checksum(device_client, device).status_code == 200
+                assert poll(device_client, device, device.pk.hex).status_code == 200
     finally:
         signals.checksum_requested.disconnect(listener)
     assert heard == [device.pk] * 3
@@ -136,13 +131,13 @@ def test_a_listener_of_checksum_requested_still_hears_every_poll(
 @pytest.mark.django_db
 def test_a_poll_from_a_new_address_is_recorded_after_settled_polls(device_client):
     device = device_with_config()
-    checksum(device_client, device)
-    checksum(device_client, device)
+    poll(device_client, device, device.pk.hex)
+    poll(device_client, device, device.pk.hex)
     moved = type(device_client)(REMOTE_ADDR="192.168.1.77")
-    assert checksum(moved, device).status_code == 200
+    assert poll(moved, device, device.pk.hex).status_code == 200
     device.refresh_from_db()
     assert device.last_ip == "192.168.1.77"
-    assert checksum(moved, device, management_ip="10.8.0.5").status_code == 200
+    assert poll(moved, device, device.pk.hex, management_ip="10.8.0.5").status_code == 200
     device.refresh_from_db()
     assert device.management_ip == "10.8.0.5"
 
@@ -150,13 +145,13 @@ def test_a_poll_from_a_new_address_is_recorded_after_settled_polls(device_client
 @pytest.mark.django_db
 def test_the_errors_keep_their_order_on_a_cached_device(device_client):
     device = device_with_config()
-    checksum(device_client, device)
-    checksum(device_client, device)
+    poll(device_client, device, device.pk.hex)
+    poll(device_client, device, device.pk.hex)
     wrong = device_client.get(
         f"/controller/checksum/{device.pk.hex}/", {"key": "wrong", "management_ip": "no"}
     )
     assert (wrong.status_code, wrong.content) == (403, b"error: wrong key")
-    bad_ip = checksum(device_client, device, management_ip="not-an-address")
+    bad_ip = poll(device_client, device, device.pk.hex, management_ip="not-an-address")
     assert (bad_ip.status_code, bad_ip.content) == (400, b"error: invalid management_ip")
     missing = device_client.get(f"/controller/checksum/{device.pk.hex}/")
     assert missing.status_code == 400

@@ -8,7 +8,7 @@ from django_netjsonconfig.controller.generics import BaseChecksumView
 from django_netjsonconfig.polling import cache as pollcache
 
 from ..basics import md5
-from ..helpers import device_with_config
+from ..helpers import device_with_config, poll
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the pass reads in its own thread
 ADDRESS = "192.168.1.10"
@@ -28,10 +28,6 @@ def fleet(count):
     # already seen at this address: a poll from it writes nothing
     get_model("device").objects.update(last_ip=ADDRESS)
     return devices
-
-
-def poll(client, device):
-    return client.get(f"/controller/checksum/{device.pk}/", {"key": device.key})
 
 
 def test_first_miss_loads_every_device(warm_cache, device_client, django_assert_num_queries):

@@ -8,10 +8,6 @@ is, in every backend, and a render that fails for any reason raises ``RenderErro
 (an admin validation error, a controller answer with its header), never anything else.
 """
 
-import gzip
-import io
-import tarfile
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,6 +24,7 @@ from django_netjsonconfig.rendering.render import (
 from ..admin_helpers import admin_url, device_form_data, errors_of
 from ..agent import Agent, client_transport
 from ..factories import OPENWRT, TemplateFactory, make_config
+from ..helpers import members
 
 OPENWISP = "netjsonconfig.OpenWisp"
 
@@ -97,11 +94,6 @@ def _every_backend(settings):
         ("netjsonconfig.VxlanWireguard", "VXLAN over WireGuard"),
         ("netjsonconfig.ZeroTier", "ZeroTier"),
     )
-
-
-def members(archive):
-    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(archive))) as tar:
-        return {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
 
 
 def with_file(backend, contents, path="/etc/value.txt"):

@@ -23,6 +23,7 @@ from ..factories import (
     extra_fields,
     make_config,
 )
+from ..helpers import applied
 from ..signal_helpers import catch_signal
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +44,6 @@ def assert_sent_for(call, config, action, previous_status):
     assert call.previous_status == previous_status
     assert call.config is call.instance
     assert call.device.pk == config.device.pk
-
-
-def applied(config):
-    configs.set_status(config, "applied")
-    return config
 
 
 # --- config_changed ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django_netjsonconfig.apps import get_model
 from django_netjsonconfig.devices import configs
 
 from ..factories import TemplateFactory, make_config
+from ..helpers import applied, report_status
 from ..signal_helpers import catch_signal
 
 pytestmark = pytest.mark.django_db
@@ -27,14 +28,6 @@ def status_changed(django_capture_on_commit_callbacks):
     return partial(catch_signal, signals.config_status_changed, django_capture_on_commit_callbacks)
 
 
-def report(client, config, status, **extra):
-    device = config.device
-    return client.post(
-        f"/controller/report-status/{device.pk}/",
-        {"key": device.key, "status": status, **extra},
-    )
-
-
 def assert_sent_for(call, config, status):
     assert call.sender is get_model("config")
     assert call.instance.pk == config.pk
@@ -42,16 +35,11 @@ def assert_sent_for(call, config, status):
     assert get_model("config").objects.get(pk=config.pk).status == status
 
 
-def applied(config):
-    configs.set_status(config, "applied")
-    return config
-
-
 # --- reported by the device -----------------------------------------------------------------
 def test_reporting_applied_on_a_modified_config_sends_the_signal(status_changed, device_client):
     config = make_config()
     with status_changed() as sent:
-        response = report(device_client, config, "applied")
+        response = report_status(device_client, config.device, "applied")
     assert response.status_code == 200
     assert_sent_for(sent.one(), config, "applied")
 
@@ -61,7 +49,9 @@ def test_reporting_error_on_an_applied_config_sends_the_signal_with_the_reason(
 ):
     config = applied(make_config())
     with status_changed() as sent:
-        response = report(device_client, config, "error", error_reason="uci commit failed")
+        response = report_status(
+            device_client, config.device, "error", error_reason="uci commit failed"
+        )
     assert response.status_code == 200
     call = sent.one()
     assert_sent_for(call, config, "error")
@@ -73,14 +63,14 @@ def test_reporting_the_legacy_running_status_sends_the_signal_as_applied(
 ):
     config = make_config()
     with status_changed() as sent:
-        report(device_client, config, "running")
+        report_status(device_client, config.device, "running")
     assert_sent_for(sent.one(), config, "applied")
 
 
 def test_reporting_the_current_status_sends_nothing(status_changed, device_client):
     config = applied(make_config())
     with status_changed() as sent:
-        response = report(device_client, config, "applied")
+        response = report_status(device_client, config.device, "applied")
     assert response.status_code == 200
     sent.none()
 
@@ -88,7 +78,7 @@ def test_reporting_the_current_status_sends_nothing(status_changed, device_clien
 def test_reporting_modified_on_a_modified_config_sends_nothing(status_changed, device_client):
     config = make_config()
     with status_changed() as sent:
-        report(device_client, config, "modified")
+        report_status(device_client, config.device, "modified")
     sent.none()
 
 
@@ -96,7 +86,7 @@ def test_reporting_error_again_with_another_reason_sends_nothing(status_changed,
     config = make_config()
     configs.set_status(config, "error", "first failure")
     with status_changed() as sent:
-        report(device_client, config, "error", error_reason="second failure")
+        report_status(device_client, config.device, "error", error_reason="second failure")
     sent.none()
     assert get_model("config").objects.get(pk=config.pk).error_reason == "second failure"
 
@@ -104,8 +94,8 @@ def test_reporting_error_again_with_another_reason_sends_nothing(status_changed,
 def test_reporting_the_same_status_twice_sends_the_signal_once(status_changed, device_client):
     config = make_config()
     with status_changed() as sent:
-        report(device_client, config, "applied")
-        report(device_client, config, "applied")
+        report_status(device_client, config.device, "applied")
+        report_status(device_client, config.device, "applied")
     assert_sent_for(sent.one(), config, "applied")
 
 
@@ -123,7 +113,7 @@ def test_a_report_with_a_wrong_key_sends_nothing(status_changed, device_client):
 def test_a_report_with_an_unknown_status_sends_nothing(status_changed, device_client):
     config = make_config()
     with status_changed() as sent:
-        response = report(device_client, config, "exploded")
+        response = report_status(device_client, config.device, "exploded")
     assert response.status_code == 403
     sent.none()
 

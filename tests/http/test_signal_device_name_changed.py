@@ -12,6 +12,7 @@ from django_netjsonconfig import signals
 from django_netjsonconfig.apps import get_model
 
 from ..factories import OPENWRT, DeviceFactory, extra_fields, make_config
+from ..helpers import reload
 from ..signal_helpers import catch_signal
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +21,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def name_changed(django_capture_on_commit_callbacks):
     return partial(catch_signal, signals.device_name_changed, django_capture_on_commit_callbacks)
-
-
-def reload(device):
-    return get_model("device").objects.get(pk=device.pk)
 
 
 def test_renaming_a_device_sends_the_signal(name_changed):

@@ -12,7 +12,9 @@ import pytest
 from django_netjsonconfig import signals
 from django_netjsonconfig.apps import get_model
 
-from ..factories import OPENWRT, DeviceFactory
+from ..factories import DeviceFactory
+from ..helpers import parse_lines
+from ..helpers import register as register_device
 from ..signal_helpers import catch_signal
 
 pytestmark = pytest.mark.django_db
@@ -25,15 +27,12 @@ def device_registered(django_capture_on_commit_callbacks):
     return partial(catch_signal, signals.device_registered, django_capture_on_commit_callbacks)
 
 
-def register(client, shared_secret, **overrides):
-    params = {"secret": shared_secret, "name": "new-router", "mac_address": MAC, "backend": OPENWRT}
-    params.update(overrides)
-    return client.post("/controller/register/", params)
+#: a device registering under the name the tests expect
+register = partial(register_device, name="new-router", mac_address=MAC)
 
 
 def answered_uuid(response):
-    lines = dict(line.split(": ", 1) for line in response.content.decode().splitlines())
-    return uuid.UUID(lines["uuid"])
+    return uuid.UUID(parse_lines(response)["uuid"])
 
 
 def test_a_new_device_registering_sends_is_new_true(device_registered, device_client, secret):

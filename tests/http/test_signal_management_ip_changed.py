@@ -12,7 +12,7 @@ from django_netjsonconfig import signals
 from django_netjsonconfig.apps import get_model
 
 from ..factories import DeviceFactory, make_config
-from ..helpers import device_with_config
+from ..helpers import device_with_config, poll, reload
 from ..signal_helpers import catch_signal
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +21,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ip_changed(django_capture_on_commit_callbacks):
     return partial(catch_signal, signals.management_ip_changed, django_capture_on_commit_callbacks)
-
-
-def reload(device):
-    return get_model("device").objects.get(pk=device.pk)
-
-
-def checksum(client, device, **params):
-    return client.get(f"/controller/checksum/{device.pk}/", {"key": device.key, **params})
 
 
 def assert_sent_for(call, device, management_ip, old_management_ip):
@@ -42,7 +34,7 @@ def assert_sent_for(call, device, management_ip, old_management_ip):
 def test_a_checksum_call_with_a_first_management_ip_sends_the_signal(ip_changed, device_client):
     device = make_config().device
     with ip_changed() as sent:
-        response = checksum(device_client, device, management_ip="10.8.0.5")
+        response = poll(device_client, device, management_ip="10.8.0.5")
     assert response.status_code == 200
     call = sent.one()
     assert_sent_for(call, device, "10.8.0.5", None)
@@ -53,14 +45,14 @@ def test_a_checksum_call_with_a_first_management_ip_sends_the_signal(ip_changed,
 def test_a_checksum_call_with_a_new_management_ip_sends_the_old_one_too(ip_changed, device_client):
     device = make_config(DeviceFactory(management_ip="10.8.0.5")).device
     with ip_changed() as sent:
-        checksum(device_client, device, management_ip="10.8.0.6")
+        poll(device_client, device, management_ip="10.8.0.6")
     assert_sent_for(sent.one(), device, "10.8.0.6", "10.8.0.5")
 
 
 def test_a_checksum_call_with_the_same_management_ip_sends_nothing(ip_changed, device_client):
     device = make_config(DeviceFactory(management_ip="10.8.0.5")).device
     with ip_changed() as sent:
-        response = checksum(device_client, device, management_ip="10.8.0.5")
+        response = poll(device_client, device, management_ip="10.8.0.5")
     assert response.status_code == 200
     sent.none()
 
@@ -70,7 +62,7 @@ def test_a_checksum_call_without_management_ip_on_a_device_without_one_sends_not
 ):
     device = make_config().device
     with ip_changed() as sent:
-        response = checksum(device_client, device)
+        response = poll(device_client, device)
     assert response.status_code == 200
     sent.none()
 
@@ -80,8 +72,8 @@ def test_only_the_first_of_two_checksum_calls_with_the_same_ip_sends_the_signal(
 ):
     device = make_config().device
     with ip_changed() as sent:
-        checksum(device_client, device, management_ip="10.8.0.5")
-        checksum(device_client, device, management_ip="10.8.0.5")
+        poll(device_client, device, management_ip="10.8.0.5")
+        poll(device_client, device, management_ip="10.8.0.5")
     assert_sent_for(sent.one(), device, "10.8.0.5", None)
 
 

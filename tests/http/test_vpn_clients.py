@@ -24,12 +24,12 @@ from ..factories import (
     extra_fields,
     make_config,
 )
+from ..helpers import archive_files
 from ..signal_helpers import catch_signal
 from ..vpn_helpers import (
     OPENVPN,
     VXLAN,
     WIREGUARD,
-    archive_files,
     client_of,
     load_cert,
     make_ca,

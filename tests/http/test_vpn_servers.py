@@ -12,17 +12,9 @@ from django_netjsonconfig.pki import certificates as pki
 from django_netjsonconfig.vpn import servers as vpns
 
 from ..factories import extra_fields, make_config
+from ..helpers import archive_files
 from ..signal_helpers import catch_signal
-from ..vpn_helpers import (
-    OPENVPN,
-    VXLAN,
-    WIREGUARD,
-    archive_files,
-    load_cert,
-    make_ca,
-    make_vpn,
-    make_vpn_template,
-)
+from ..vpn_helpers import OPENVPN, VXLAN, WIREGUARD, load_cert, make_ca, make_vpn, make_vpn_template
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,9 @@ from django_netjsonconfig.devices import configs
 from django_netjsonconfig.vpn import servers as vpns
 
 from ..factories import TemplateFactory, make_config
+from ..helpers import archive_files
 from ..signal_helpers import catch_signal
-from ..vpn_helpers import WIREGUARD, archive_files, client_of, make_vpn, make_vpn_template
+from ..vpn_helpers import WIREGUARD, client_of, make_vpn, make_vpn_template
 
 pytestmark = pytest.mark.django_db
 
