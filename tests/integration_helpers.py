@@ -551,6 +551,19 @@ def agent_for(device, base_url, statuses=None, timeout=30.0, source=None):
     )
 
 
+def assert_answers(agents, expected, context=""):
+    """Every agent's checksum is the expected one, and the MD5 of its download."""
+    for device_id, agent in agents.items():
+        checksum = agent.checksum()
+        assert checksum == expected[device_id], f"{device_id}: {checksum}{context}"
+        assert md5(agent.download()) == checksum, f"{device_id}{context}"
+
+
+def fresh_checksums(driver):
+    """``{device id: the checksum its config renders to now}``, as the driver reads it."""
+    return {device_id: state["fresh"] for device_id, state in driver.call("states").items()}
+
+
 def poll_once(agent, device_id, report=True):
     """Checksum then download-config (every time, to compare them), and report-status
     ``applied`` when they agree on a new configuration, as the agent does; a :class:`Poll`."""

@@ -6,8 +6,11 @@ does not (and 2 for an unknown name). Tests that need a service call
 """
 
 import os
+import shutil
 import socket
 import sys
+
+import pytest
 
 ADDRESSES = {
     "postgres": ("127.0.0.1", 5432),
@@ -19,7 +22,8 @@ POSTGRES_URL = os.environ.get(
 )
 
 
-def available(name):
+def available(name: str) -> bool:
+    """Whether the service ``name`` accepts a connection (within a second)."""
     host, port = ADDRESSES[name]
     try:
         with socket.create_connection((host, port), timeout=1):
@@ -28,9 +32,8 @@ def available(name):
         return False
 
 
-def require(name):
-    import pytest
-
+def require(name: str) -> None:
+    """Go on when the service ``name`` answers; else skip (fail under REQUIRE_SERVICES=1)."""
     if available(name):
         return
     host, port = ADDRESSES[name]
@@ -38,6 +41,16 @@ def require(name):
     if os.environ.get("REQUIRE_SERVICES") == "1":
         pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
     pytest.skip(reason)
+
+
+def require_redis_server() -> None:
+    """Go on when a ``redis-server`` binary can run a private Redis; else skip (fail under
+    REQUIRE_SERVICES=1)."""
+    if shutil.which("redis-server"):
+        return
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail("redis-server is not installed (REQUIRE_SERVICES=1)")
+    pytest.skip("redis-server is not installed")
 
 
 if __name__ == "__main__":

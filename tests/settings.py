@@ -82,7 +82,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 NETJSONCONFIG_SHARED_SECRET = "t3st-shared-secret"
 NETJSONCONFIG_FANOUT = "inline"  # re-render at once: tests read the result right away
 NETJSONCONFIG_DH_LENGTH = 512  # OpenVPN servers' DH parameters: fast to generate in tests
-# no background warm-up thread reading a test's database; tests/test_pollcache_warm.py
+# no background warm-up thread reading a test's database; tests/http/test_pollcache_warm.py
 # turns it on where it is the subject
 NETJSONCONFIG_POLL_CACHE_WARM = False
 # no periodic query in the poll path of a test that counts queries; the tests of the

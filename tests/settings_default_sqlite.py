@@ -4,8 +4,8 @@ What ``django-admin startproject`` writes: the database is a file, and nothing
 else is set (rollback journal, deferred transactions, a 5 s busy timeout).
 ``NETJSONCONFIG_FANOUT`` and ``NETJSONCONFIG_POLL_CACHE_WARM`` are not set either:
 without a broker, re-renders run in a thread of the web process (the embedded mode).
-The database file is ``$NETJSONCONFIG_TEST_SQLITE`` (tests/test_sqlite_default_settings.py
-makes one per run).
+The database file is ``$NETJSONCONFIG_TEST_SQLITE``
+(tests/integration/test_sqlite_default_settings.py makes one per run).
 """
 
 import os

@@ -2,7 +2,7 @@
 
 Run in a process of its own (``python -m tests.sqlite_contention ROUNDS DEVICES``)
 with the settings that ``DJANGO_SETTINGS_MODULE`` names, on a fresh database file:
-tests/test_sqlite_default_settings.py runs it with Django's default SQLite settings.
+tests/integration/test_sqlite_default_settings.py runs it with Django's default SQLite settings.
 
 Each round, an administrator posts the group's change form with the other of two
 templates while every device of the group re-registers, each in a thread of its own

@@ -14,15 +14,20 @@
 """
 
 import os
-import shutil
 import signal
 import time
 
 import pytest
 
-from ..basics import free_port, md5, wait_until
-from ..integration_helpers import Deployment, agent_for, source_address
-from ..services import require
+from ..basics import free_port, wait_until
+from ..integration_helpers import (
+    Deployment,
+    agent_for,
+    assert_answers,
+    fresh_checksums,
+    source_address,
+)
+from ..services import require, require_redis_server
 
 TEMPLATE = {"general": {"timezone": "UTC"}, "interfaces": [{"name": "eth0", "type": "ethernet"}]}
 EDITED = {
@@ -37,27 +42,6 @@ BATCH = "django_netjsonconfig.tasks.render_config_batch"
 DELIVERY = 2.0  # seconds an invalidation may take to reach the web process
 # seconds a web process may keep answering from its copy once Redis stops answering
 HUNG_ALLOWANCE = 10.0
-
-
-def require_redis_server():
-    """A ``redis-server`` binary to run a private Redis with."""
-    if shutil.which("redis-server"):
-        return
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail("redis-server is not installed (REQUIRE_SERVICES=1)")
-    pytest.skip("redis-server is not installed")
-
-
-def fresh_checksums(driver):
-    return {device_id: state["fresh"] for device_id, state in driver.call("states").items()}
-
-
-def assert_answers(agents, expected, context=""):
-    """Every agent's checksum is the expected one, and the MD5 of its download."""
-    for device_id, agent in agents.items():
-        checksum = agent.checksum()
-        assert checksum == expected[device_id], f"{device_id}: {checksum}{context}"
-        assert md5(agent.download()) == checksum, f"{device_id}{context}"
 
 
 def assert_all_rendered(driver, context=""):

@@ -20,16 +20,15 @@ from bench.common import replace_field
 
 from ..admin_http import AdminSession
 from ..basics import wait_until
-from ..integration_helpers import Deployment, agent_for, source_address
-from ..services import require
-from .test_faults import (
-    EDITED,
-    EDITED_AGAIN,
-    TEMPLATE,
+from ..integration_helpers import (
+    Deployment,
+    agent_for,
     assert_answers,
     fresh_checksums,
-    require_redis_server,
+    source_address,
 )
+from ..services import require, require_redis_server
+from .test_faults import EDITED, EDITED_AGAIN, TEMPLATE
 
 ADMIN, PASSWORD = "hang-admin", "hang-admin-password-42"
 # generous bounds (the machine may be busy): the point is "not several seconds per
