@@ -3,29 +3,35 @@
 ``tests/http/test_admin_helpers.py`` proves they reproduce the form faithfully.
 """
 
-from django.forms import CheckboxInput
+from typing import Any
+
+from django.forms import BaseForm, CheckboxInput
+from django.test import Client
 from django.urls import reverse
 
 from django_netjsonconfig.apps import get_model
 
+from .helpers import TestResponse
 
-def admin_url(name, view, *args):
+
+def admin_url(name: str, view: str, *args: Any) -> str:
+    """The admin URL of ``view`` (add, change, changelist, download...) of model ``name``."""
     opts = get_model(name)._meta
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
 
 
-def _as_posted(value):
+def _as_posted(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return "" if value is None else str(value)
 
 
-def _default_organization(field):
+def _default_organization(field: Any) -> Any:
     """The sample extension's models need an organization: the factories' default one."""
     return field.queryset.model.objects.get_or_create(name="default")[0].pk
 
 
-def _add_form(data, form):
+def _add_form(data: dict[str, str], form: BaseForm) -> None:
     for bound in form:
         value = bound.value()
         if bound.name == "organization" and not value:
@@ -39,10 +45,10 @@ def _add_form(data, form):
             data[bound.html_initial_name] = _as_posted(value)
 
 
-def form_data(response):
+def form_data(response: TestResponse) -> dict[str, str]:
     """The data of the admin form in ``response`` (a GET of an add or change page),
     inline formsets included, as the page would post it unchanged."""
-    data = {}
+    data: dict[str, str] = {}
     _add_form(data, response.context["adminform"].form)
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
@@ -52,14 +58,15 @@ def form_data(response):
     return data
 
 
-def device_form_data(client, device=None):
+def device_form_data(client: Client, device: Any = None) -> tuple[str, dict[str, str]]:
+    """The URL and the data of the device add page (or change page of ``device``)."""
     url = admin_url("device", "change", device.pk) if device else admin_url("device", "add")
     response = client.get(url)
     assert response.status_code == 200
     return url, form_data(response)
 
 
-def errors_of(response):
+def errors_of(response: TestResponse) -> dict[str, Any]:
     """``{field name: [messages]}`` of the device form and its config inline."""
     out = dict(response.context["adminform"].form.errors)
     for inline in response.context["inline_admin_formsets"]:

@@ -1,5 +1,7 @@
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -32,7 +34,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _reset_app_settings():
+def _reset_app_settings() -> Iterator[None]:
+    """Every test starts and ends with the settings read afresh and no cached archive."""
     app_settings.reload()
     archivecache.reset()
     yield
@@ -41,11 +44,12 @@ def _reset_app_settings():
 
 
 @pytest.fixture
-def device_client():
+def device_client() -> Client:
     """A client that looks like a device on a private network."""
     return Client(REMOTE_ADDR="192.168.1.10")
 
 
 @pytest.fixture
-def secret(settings):
+def secret(settings: Any) -> str:
+    """The shared secret devices register with."""
     return settings.NETJSONCONFIG_SHARED_SECRET

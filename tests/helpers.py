@@ -3,10 +3,9 @@ archives they get. Each is written here once; a test module imports what it uses
 
 import io
 import tarfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model
-from django.http import HttpResponse
 from django.test import Client
 
 from django_netjsonconfig.apps import get_model
@@ -14,9 +13,14 @@ from django_netjsonconfig.devices import configs
 
 from .factories import OPENWRT, DeviceFactory, make_config
 
+if TYPE_CHECKING:  # what the test client answers (django-stubs names it)
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+else:
+    from django.http import HttpResponse as TestResponse
+
 
 # --- a device's requests ---------------------------------------------------------------
-def register(client: Client, shared_secret: str, **overrides: Any) -> HttpResponse:
+def register(client: Client, shared_secret: str, **overrides: Any) -> TestResponse:
     """A device registering: POST /controller/register/ (``overrides`` replace fields)."""
     data = {
         "secret": shared_secret,
@@ -28,7 +32,7 @@ def register(client: Client, shared_secret: str, **overrides: Any) -> HttpRespon
     return client.post("/controller/register/", data)
 
 
-def poll(client: Client, device: Any, pk: str | None = None, **params: Any) -> HttpResponse:
+def poll(client: Client, device: Any, pk: str | None = None, **params: Any) -> TestResponse:
     """A device's poll: GET /controller/checksum/<pk>/ with its key and ``params``.
 
     ``pk`` defaults to the dashed form of the device's id; the agent's hex form
@@ -46,7 +50,7 @@ def polled_checksum(client: Client, device: Any) -> str:
 
 def report_status(
     client: Client, device: Any, status: str | None = None, **data: Any
-) -> HttpResponse:
+) -> TestResponse:
     """A device's status report: POST /controller/report-status/<pk>/ with its key
     (unless ``data`` gives one)."""
     data.setdefault("key", device.key)
@@ -55,13 +59,13 @@ def report_status(
     return client.post(f"/controller/report-status/{device.pk}/", data)
 
 
-def parse_lines(response: HttpResponse) -> dict[str, str]:
+def parse_lines(response: TestResponse) -> dict[str, str]:
     """``a: b\\nc: d\\n`` -> ``{"a": "b", "c": "d"}``."""
     text = response.content.decode()
     return dict(line.split(": ", 1) for line in text.strip().splitlines())
 
 
-def assert_refused(response: HttpResponse, status: int, text: str) -> None:
+def assert_refused(response: TestResponse, status: int, text: str) -> None:
     """A device endpoint's refusal: the status, the controller header, the reason."""
     assert response.status_code == status, response.content
     assert response["X-Openwisp-Controller"] == "true"
@@ -71,7 +75,7 @@ def assert_refused(response: HttpResponse, status: int, text: str) -> None:
 # --- rows --------------------------------------------------------------------------------
 def device_with_config(**config_kwargs: Any) -> Any:
     """A new device with a config (``config_kwargs``), read back with its config."""
-    device = DeviceFactory()
+    device: Any = DeviceFactory()
     make_config(device, **config_kwargs)
     return get_model("device").objects.select_related("config").get(pk=device.pk)
 
