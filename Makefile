@@ -8,6 +8,7 @@
 #   make test     lint, check formatting, run pytest (also against the sample extension,
 #                 and on PostgreSQL when it is reachable); the browser tests need the
 #                 assets and Debian's chromium (skipped without it, unless REQUIRE_SERVICES=1)
+#                 (tests/README.md: the kinds of tests, and how to run one of them)
 #   make lint     ruff check and ruff format --check
 #   make format   ruff format and ruff check --fix
 #   make dist     build the sdist and the wheel into dist/, with the admin's browser
@@ -24,7 +25,7 @@
 #                [::1]; required when HOST is 0.0.0.0 or :: (make run cannot know them)
 #   WORKERS      gunicorn worker processes                        (default: 2)
 #   GUNICORN_ARGS  extra gunicorn arguments                       (default: none)
-#   PYTEST_ARGS  extra pytest arguments                           (default: none)
+#   PYTEST_ARGS  extra pytest arguments, e.g. -m unit             (default: none)
 #   NPM          npm client for the browser libraries             (default: npm); without
 #                it the admin falls back to plain JSON text boxes
 #   NETJSONCONFIG_VAR_DIR  runtime data: SQLite database, secrets, static files (default: var)
