@@ -153,9 +153,8 @@ lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 
-# the suites that also run against the sample extension app and on PostgreSQL, by topic
-# (the file name's prefix), in whichever of tests/unit, tests/http, tests/integration
-# they live (tests/README.md)
+# the suites that also run against the sample extension app and on PostgreSQL
+# (by topic, the file name's prefix, in whichever folder of tests/ they live: tests/README.md)
 EXTENSION_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence admin_ \
 	extension_ vpn_ pki_,tests/*/test_$(topic)*.py))
 POSTGRES_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence config_ \
