@@ -1,7 +1,7 @@
 import os
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from django_netjsonconfig.rendering import archivecache
 from django_netjsonconfig.settings import app_settings
@@ -11,6 +11,14 @@ def pytest_collection_modifyitems(config, items):
     if os.environ.get("REQUIRE_SERVICES") == "1":
         for item in items:
             item.user_properties.append(("require_services", True))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_sweeper():
+    """No sweeper thread in the test process, started by a test client's request: the
+    work a test asks for is its own (the tests of the sweeper call it themselves)."""
+    with override_settings(NETJSONCONFIG_SWEEP_INTERVAL=0):
+        yield
 
 
 @pytest.fixture(autouse=True)

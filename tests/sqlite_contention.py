@@ -47,7 +47,7 @@ def main(rounds, devices):
 
     from django_netjsonconfig.apps import get_model
     from django_netjsonconfig.fleet import fanout
-    from django_netjsonconfig.queue import background
+    from django_netjsonconfig import queue as background
     from tests.agent import Agent as DeviceAgent
     from tests.agent import AgentError, client_transport
     from tests.factories import extra_fields

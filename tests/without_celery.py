@@ -33,7 +33,7 @@ def main():
     from django_netjsonconfig import tasks
     from django_netjsonconfig.apps import get_model
     from django_netjsonconfig.fleet import fanout
-    from django_netjsonconfig.queue import background
+    from django_netjsonconfig import queue as background
     from tests.factories import TemplateFactory, make_config
 
     report = {"checks": sorted(m.id for m in checks.run_checks())}

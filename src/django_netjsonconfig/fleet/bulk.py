@@ -33,7 +33,7 @@ from .. import signals
 from ..apps import get_model, get_models_app
 from ..devices import relations
 from ..history import versions as history
-from ..queue import background
+from .. import queue
 from ..settings import app_settings
 from . import fanout
 
@@ -358,19 +358,10 @@ def submit(action, queryset, params, *, user=None):
 
 
 def start(job):
-    """Have ``job`` run in the background (``queue.background``); in the inline
+    """Have ``job`` run in the background (the queue's task ``bulk_job``); in the inline
     mode it runs at once, within the caller's transaction."""
-    from .. import tasks
-
-    background.submit(
-        run_job,
-        (job.pk,),
-        task=tasks.run_bulk_job,
-        task_args=(str(job.pk),),
-        name=f"netjsonconfig-bulk-{job.pk}",
-        at_once=True,
-    )
-    if background.mode() == "inline":
+    queue.enqueue("bulk_job", job.pk)
+    if queue.mode() == "inline":
         job.refresh_from_db()
 
 
@@ -410,6 +401,16 @@ def run_job(job_id):
     return job
 
 
+def unfinished_jobs():
+    """The ids of the jobs not finished (the sweeper's finder: one whose process ended
+    is resumed where it stopped)."""
+    model = job_model()
+    if model is None:
+        return []
+    unfinished = model.objects.filter(status__in=("pending", "running"))
+    return [(str(pk),) for pk in unfinished.order_by("created").values_list("pk", flat=True)]
+
+
 def wait_for_threads(timeout=None):
     """Block until the background jobs of this process are finished (tests)."""
-    background.wait(timeout)
+    queue.wait(timeout)
