@@ -107,5 +107,7 @@ def ready() -> None:
     queue.register(
         "bulk_job", bulk.run_job, celery=run_bulk_job, pending=bulk.unfinished_jobs, immediate=True
     )
-    queue.register("generate_dh", servers.generate_dh, celery=generate_dh, pending=servers_without_dh)
+    queue.register(
+        "generate_dh", servers.generate_dh, celery=generate_dh, pending=servers_without_dh
+    )
     sweeper.connect()

@@ -9,8 +9,8 @@ never saved one by one.
 devices at once, in the request. Over more, it records a ``BulkJob`` (the ids,
 the parameters) and runs it in the background, one batch of that size per
 transaction, the way fan-out runs (``NETJSONCONFIG_FANOUT``: a Celery task, a
-thread of the web process, or inline). The job's ``done`` counter is the
-progress the admin shows; a job taken over after a crash resumes there.
+thread of the web process, or inline: ``fleet.jobs``). The job's ``done`` counter is
+the progress the admin shows; a job taken over after a crash resumes there.
 
 With django-reversion, each device changed gets a version of its own (and a
 version of how it was before, if it had none), so that one device can be
@@ -21,6 +21,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,12 +31,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import signals
-from ..apps import get_model, get_models_app
+from ..apps import get_model
 from ..devices import relations
 from ..history import versions as history
-from .. import queue
 from ..settings import app_settings
-from . import fanout
+from . import fanout, jobs
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def validate(action, params):
     """
     if action not in ACTIONS:
         raise ValidationError(_("Unknown bulk action: %(action)s.") % {"action": action})
-    resolved = {}
+    resolved: dict[str, Any] = {}
     if action == "change_group":
         group_id = params.get("group")
         resolved["group"] = None
@@ -321,9 +321,9 @@ OPERATIONS = {
 
 
 # --- submitting --------------------------------------------------------------------------------
-def job_model():
-    """The concrete ``BulkJob`` model, or None (then every action runs in the request)."""
-    return getattr(get_models_app(), "bulkjob_model", None)
+job_model = jobs.job_model
+start = jobs.start
+unfinished_jobs = jobs.unfinished
 
 
 def submit(action, queryset, params, *, user=None):
@@ -357,60 +357,11 @@ def submit(action, queryset, params, *, user=None):
     return Outcome(action, resolved, len(device_ids), job=job)
 
 
-def start(job):
-    """Have ``job`` run in the background (the queue's task ``bulk_job``); in the inline
-    mode it runs at once, within the caller's transaction."""
-    queue.enqueue("bulk_job", job.pk)
-    if queue.mode() == "inline":
-        job.refresh_from_db()
-
-
-def run_job(job_id):
+def run_job(job_id: object) -> Any:
     """Run (or resume) a job, batch by batch; returns it. Idempotent once finished."""
-    model = job_model()
-    job = model.objects.filter(pk=job_id).select_related("user").first()
-    if job is None or job.status in ("done", "failed"):
-        return job
-    model.objects.filter(pk=job.pk).update(status="running", modified=timezone.now())
-    size = max(1, int(app_settings.BULK_SYNC_LIMIT))
-    counts = dict(job.result or {})
-    resolved = {}
-    try:
-        for start_at in range(job.done, len(job.device_ids), size):
-            batch = job.device_ids[start_at : start_at + size]
-            # checked again at each batch: a template may have become required meanwhile
-            resolved = validate(job.action, job.params)
-            with transaction.atomic():
-                for key, value in apply(job.action, batch, resolved, user=job.user).items():
-                    counts[key] = counts.get(key, 0) + value
-                model.objects.filter(pk=job.pk).update(
-                    done=start_at + len(batch), result=counts, modified=timezone.now()
-                )
-        message = describe(job.action, resolved or validate(job.action, job.params), counts)
-        status = "done"
-    except ValidationError as exc:
-        message, status = " ".join(exc.messages), "failed"
-    except Exception as exc:
-        logger.exception("bulk job %s failed", job.pk)
-        message, status = _("The job failed: %(error)s") % {"error": exc}, "failed"
-    now = timezone.now()
-    model.objects.filter(pk=job.pk).update(
-        status=status, message=message, result=counts, finished=now, modified=now
-    )
-    job.refresh_from_db()
-    return job
+    return jobs.run(job_id, validate=validate, apply=apply, describe=describe)
 
 
-def unfinished_jobs():
-    """The ids of the jobs not finished (the sweeper's finder: one whose process ended
-    is resumed where it stopped)."""
-    model = job_model()
-    if model is None:
-        return []
-    unfinished = model.objects.filter(status__in=("pending", "running"))
-    return [(str(pk),) for pk in unfinished.order_by("created").values_list("pk", flat=True)]
-
-
-def wait_for_threads(timeout=None):
+def wait_for_threads(timeout: float | None = None) -> bool:
     """Block until the background jobs of this process are finished (tests)."""
-    queue.wait(timeout)
+    return jobs.wait(timeout)

@@ -20,14 +20,15 @@ import logging
 import math
 import threading
 import time
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 
+from .. import queue
 from ..apps import get_model
 from ..devices import configs, relations
 from ..polling import cache as pollcache
-from .. import queue
 from ..rendering import context as context_service
 from ..settings import app_settings
 
@@ -58,7 +59,7 @@ def schedule():
 
 
 _catch_up_lock = threading.Lock()
-_catch_up = {"stamp": None, "next": 0.0, "warned": None}
+_catch_up: dict[str, Any] = {"stamp": None, "next": 0.0, "warned": None}
 
 
 def catch_up_global_context():

@@ -123,4 +123,3 @@ def _local(key: str, wait: bool) -> Iterator[bool]:
     finally:
         if held:
             lock.release()
-
