@@ -15,10 +15,10 @@ the database before this change was committed).
 """
 
 import hashlib
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -98,19 +98,21 @@ def _advisory_unlock(connection: object, number: int) -> None:
 
 @contextmanager
 def _lock_file(path: str, wait: bool) -> Iterator[bool]:
-    handle: IO[bytes] = open(path, "ab")  # noqa: SIM115 (closed below, after the lock)
+    # read-only: a process of another user (a shell run as root beside the web server's
+    # user) can lock a file it could not write
+    descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, 0o666)
     try:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             yield False
             return
         try:
             yield True
         finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
     finally:
-        handle.close()
+        os.close(descriptor)
 
 
 @contextmanager
