@@ -25,7 +25,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -326,7 +326,9 @@ start = jobs.start
 unfinished_jobs = jobs.unfinished
 
 
-def submit(action, queryset, params, *, user=None):
+def submit(
+    action: str, queryset: QuerySet[Any], params: dict[str, Any], *, user: Any = None
+) -> Outcome:
     """Run ``action`` on the devices of ``queryset`` now, or as a background job when
     they are more than ``NETJSONCONFIG_BULK_SYNC_LIMIT``. Returns an :class:`Outcome`.
 

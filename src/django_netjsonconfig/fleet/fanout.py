@@ -53,7 +53,7 @@ def mark(queryset, action, *, render=True):
     return count
 
 
-def schedule():
+def schedule() -> None:
     """Have the pending configs re-rendered (the queue's task ``render_pending``)."""
     queue.enqueue("render_pending")
 
@@ -167,11 +167,11 @@ def pending_batches():
     return [pks[i : i + size] for i in range(0, len(pks), size)]
 
 
-def pending_work():
+def pending_work() -> list[tuple[()]]:
     """``[()]`` when some config waits for its re-render (the sweeper's finder)."""
     return [()] if pending_queryset().exists() else []
 
 
-def wait_for_thread(timeout=None):
+def wait_for_thread(timeout: float | None = None) -> bool:
     """Block until this process's background work is done (tests, management commands)."""
-    queue.wait(timeout)
+    return queue.wait(timeout)
