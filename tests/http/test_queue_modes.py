@@ -4,6 +4,7 @@ import contextlib
 import threading
 
 import pytest
+from django.core.signals import request_started
 
 from django_netjsonconfig import queue
 from django_netjsonconfig.queue import lanes, registry, sweeper
@@ -137,9 +138,14 @@ def test_the_sweeper_queues_what_the_finder_reports_and_backs_off(settings, reco
 
 def test_the_sweeper_is_off_without_an_interval(settings):
     settings.NETJSONCONFIG_SWEEP_INTERVAL = 0
-    sweeper._state["thread"] = None
-    try:
-        assert sweeper.start() is None
-        assert sweeper._state["thread"] is False  # not asked again at each request
-    finally:
-        sweeper._state["thread"] = None
+    assert sweeper.start() is None
+
+
+def test_the_first_request_starts_the_sweeper_and_the_others_pay_nothing(monkeypatch):
+    started = []
+    monkeypatch.setattr(sweeper, "start", lambda: started.append(1))
+    sweeper.connect()
+    request_started.send(sender=None)
+    request_started.send(sender=None)
+    assert started == [1]
+    assert not request_started.disconnect(dispatch_uid=sweeper.UID)  # no longer connected

@@ -32,7 +32,9 @@ logger = logging.getLogger("django_netjsonconfig.queue")
 #: the longest wait before work found again is queued again, in seconds
 MAX_DELAY = 300.0
 
-_state: dict[str, Any] = {"thread": None}
+UID = "netjsonconfig-sweeper"
+
+_state: dict[str, Any] = {"thread": None, "connected": False}
 _retry: dict[tuple[str, Args], tuple[float, float]] = {}  # work -> (not before, next delay)
 _lock = threading.Lock()
 
@@ -43,13 +45,15 @@ def interval() -> float:
 
 
 def connect() -> None:
-    """Start the sweeper with the first request each process serves."""
-    request_started.connect(_on_request, dispatch_uid="netjsonconfig-sweeper")
+    """Start the sweeper with the first request each process serves (the receiver is
+    disconnected then: the requests that follow pay nothing)."""
+    request_started.connect(_on_request, dispatch_uid=UID)
+    _state["connected"] = True
 
 
 def _on_request(sender: object, **kwargs: object) -> None:
-    if _state["thread"] is None:
-        start()
+    start()
+    request_started.disconnect(dispatch_uid=UID)
 
 
 def start() -> threading.Thread | None:
@@ -60,7 +64,6 @@ def start() -> threading.Thread | None:
         if isinstance(thread, threading.Thread) and thread.is_alive():
             return thread
         if not interval():
-            _state["thread"] = False  # asked once: not again at each request
             return None
         thread = threading.Thread(target=_loop, name="netjsonconfig-sweeper", daemon=True)
         _state["thread"] = thread
@@ -69,8 +72,12 @@ def start() -> threading.Thread | None:
 
 
 def _forget_after_fork() -> None:
+    """A forked process (a server's worker) has no thread of its parent: it starts its own
+    sweeper with its first request."""
     _state["thread"] = None
     _retry.clear()
+    if _state["connected"]:
+        request_started.connect(_on_request, dispatch_uid=UID)
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
