@@ -1,10 +1,13 @@
+import contextlib
+import glob
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.db import connections
+from django.test import Client, override_settings
 
 from django_netjsonconfig.rendering import archivecache
 from django_netjsonconfig.settings import app_settings
@@ -31,6 +34,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if os.environ.get("REQUIRE_SERVICES") == "1":
         for item in items:
             item.user_properties.append(("require_services", True))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _queue_of_the_test_process():
+    """No sweeper thread in the test process, started by a test client's request: the
+    work a test asks for is its own (the tests of the sweeper call it themselves). At the
+    end, the queue's lock files next to the test database go with it."""
+    with override_settings(NETJSONCONFIG_SWEEP_INTERVAL=0):
+        yield
+    database = connections["default"].settings_dict
+    for name in (database.get("NAME"), (database.get("TEST") or {}).get("NAME")):
+        for path in glob.glob(glob.escape(str(name)) + ".queue-*.lock") if name else ():
+            with contextlib.suppress(OSError):
+                os.remove(path)
 
 
 @pytest.fixture(autouse=True)

@@ -45,9 +45,9 @@ def main(rounds, devices):
     from django.test import Client
     from django.test.utils import setup_test_environment
 
+    from django_netjsonconfig import queue as background
     from django_netjsonconfig.apps import get_model
     from django_netjsonconfig.fleet import fanout
-    from django_netjsonconfig.queue import background
     from tests.admin_helpers import admin_url, form_data
     from tests.agent import Agent as DeviceAgent
     from tests.agent import AgentError, client_transport

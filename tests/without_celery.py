@@ -30,10 +30,10 @@ def main():
     from django.core.management.base import SystemCheckError
     from django.test.utils import override_settings
 
+    from django_netjsonconfig import queue as background
     from django_netjsonconfig import tasks
     from django_netjsonconfig.apps import get_model
     from django_netjsonconfig.fleet import fanout
-    from django_netjsonconfig.queue import background
     from tests.factories import TemplateFactory, make_config
 
     report = {"checks": sorted(m.id for m in checks.run_checks())}

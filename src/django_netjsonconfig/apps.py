@@ -90,6 +90,9 @@ class DjangoNetjsonconfigApp(AppConfig):
         from .history import versions as history
 
         history.connect(self)
+        from . import tasks
+
+        tasks.ready()
 
 
 def _written_aliases(app):

@@ -133,7 +133,7 @@ def check_assets(app_configs=None, **kwargs):
 
 def check_celery(app_configs=None, **kwargs):
     """Celery is an extra: asked for, it must be installed."""
-    from .queue.background import broker_configured, celery_installed
+    from .queue.modes import broker_configured, celery_installed
     from .tasks import CELERY_MISSING
 
     if celery_installed():

@@ -68,6 +68,9 @@ DEFAULTS = {
     "CONTEXT_RECHECK_INTERVAL": 60,
     # how fan-out re-renders run: "celery", "thread", "inline", or None (automatic)
     "FANOUT": None,
+    # embedded mode: seconds between two sweeps of each web process for background work
+    # left undone by a process that ended (a shell, a command); 0 or None: no sweeper
+    "SWEEP_INTERVAL": 5,
     # admin bulk actions over more devices than this run in the background, in batches of
     # this size (see fleet/bulk.py)
     "BULK_SYNC_LIMIT": 500,

@@ -1,14 +1,26 @@
-"""Celery tasks: they take ids, load rows, call one service.
+"""The tasks: the one map from task names to the code that runs them and to Celery.
+
+:func:`ready` (called by the app config) registers each name with the queue
+(``django_netjsonconfig.queue``): the function the embedded mode runs, the Celery task
+that runs the same function on a worker, and how the sweeper finds the work left to do.
+Celery tasks take ids (strings), load rows, call one function of the app.
 
 Celery is optional (the ``celery`` extra): without it this module still imports, each
-task is its plain function, and ``queue.background`` runs the work in threads of the
-web process (the embedded mode). Sending one (``.delay``) says what to install.
+task is its plain function, and the queue runs the work in threads of the web processes
+(the embedded mode). Sending one (``.delay``) says what to install.
 """
+
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .fleet import fanout
-from .queue.background import celery_installed
+from . import queue
+from .apps import get_optional_model
+from .fleet import bulk, fanout
+from .queue import sweeper
+from .queue.registry import Args
+from .vpn import servers
 
 CELERY_MISSING = (
     "Celery is not installed: pip install 'django-netjsonconfig[celery]' (and run a "
@@ -19,30 +31,34 @@ CELERY_MISSING = (
 class _WithoutCelery:
     """A task when Celery is not installed: callable as its function; not sendable."""
 
-    def __init__(self, function):
+    def __init__(self, function: Callable[..., Any]) -> None:
         self.run = function
         self.name = f"{function.__module__}.{function.__name__}"
         self.__doc__ = function.__doc__
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.run(*args, **kwargs)
 
-    def delay(self, *args, **kwargs):
+    def delay(self, *args: Any, **kwargs: Any) -> Any:
         raise ImproperlyConfigured(CELERY_MISSING)
 
     apply_async = delay
 
 
-if celery_installed():
+def _without_celery(*args: Any, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    return _WithoutCelery
+
+
+if queue.celery_installed():
     from celery import shared_task
 else:
+    shared_task = _without_celery
 
-    def shared_task(*args, **options):
-        return _WithoutCelery
+LATE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def dispatch_pending_renders():
+@shared_task(**LATE)
+def dispatch_pending_renders() -> int:
     """Split the pending configs into batches, one task each, spread over the workers."""
     batches = fanout.pending_batches()
     for batch in batches:
@@ -50,25 +66,48 @@ def dispatch_pending_renders():
     return len(batches)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def render_config_batch(pks):
+@shared_task(**LATE)
+def render_config_batch(pks: list[str]) -> int:
     """Re-render the configs of one batch that are still pending (idempotent)."""
     return fanout.render_batch(pks)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def run_bulk_job(job_id):
+@shared_task(**LATE)
+def run_bulk_job(job_id: str) -> str | None:
     """Run (or resume, after a lost worker) an admin bulk action over many devices."""
-    from .fleet import bulk
-
     job = bulk.run_job(job_id)
     return job.status if job is not None else None
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, soft_time_limit=1200)
-def run_background(path, args):
-    """Slow work a request must not wait for (``queue.background``): a dotted path to
-    an idempotent function, and its arguments (ids)."""
-    from .queue import background
+@shared_task(**LATE, soft_time_limit=1200)
+def generate_dh(vpn_id: str) -> bool:
+    """Real Diffie-Hellman parameters for an OpenVPN server that has the placeholder."""
+    return servers.generate_dh(vpn_id)
 
-    return background._call(path, args)
+
+def servers_without_dh() -> list[Args]:
+    """The servers still waiting for their Diffie-Hellman parameters (the sweeper's)."""
+    vpn_model = get_optional_model("vpn")
+    if vpn_model is None:
+        return []
+    waiting = vpn_model.objects.filter(dh=servers.PLACEHOLDER_DH).values_list("pk", flat=True)
+    return [(str(pk),) for pk in waiting]
+
+
+def ready() -> None:
+    """Register the tasks with the queue and start the sweeper with the first request."""
+    queue.register(
+        "render_pending",
+        fanout.render_pending,
+        celery=dispatch_pending_renders,
+        pending=fanout.pending_work,
+        immediate=True,
+        fallback=False,  # the marks stay: polls render on demand, the next change retries
+    )
+    queue.register(
+        "bulk_job", bulk.run_job, celery=run_bulk_job, pending=bulk.unfinished_jobs, immediate=True
+    )
+    queue.register(
+        "generate_dh", servers.generate_dh, celery=generate_dh, pending=servers_without_dh
+    )
+    sweeper.connect()

@@ -212,7 +212,7 @@ def test_dh_parameters_are_generated_in_the_background(
     queued = []
     from django_netjsonconfig import tasks
 
-    monkeypatch.setattr(tasks.run_background, "delay", lambda *args: queued.append(args))
+    monkeypatch.setattr(tasks.generate_dh, "delay", lambda *args: queued.append(args))
     monkeypatch.setattr(vpns.subprocess, "run", lambda *a, **k: pytest.fail("DH in request"))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -220,7 +220,7 @@ def test_dh_parameters_are_generated_in_the_background(
         assert vpn.dh == vpns.PLACEHOLDER_DH  # the request does not wait
         assert queued == []  # enqueued only once committed
 
-    assert queued == [("django_netjsonconfig.vpn.servers.generate_dh", [str(vpn.pk)])]
+    assert queued == [(str(vpn.pk),)]
     vpn.refresh_from_db()
     assert vpn.dh == vpns.PLACEHOLDER_DH
 

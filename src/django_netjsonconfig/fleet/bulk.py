@@ -9,8 +9,8 @@ never saved one by one.
 devices at once, in the request. Over more, it records a ``BulkJob`` (the ids,
 the parameters) and runs it in the background, one batch of that size per
 transaction, the way fan-out runs (``NETJSONCONFIG_FANOUT``: a Celery task, a
-thread of the web process, or inline). The job's ``done`` counter is the
-progress the admin shows; a job taken over after a crash resumes there.
+thread of the web process, or inline: ``fleet.jobs``). The job's ``done`` counter is
+the progress the admin shows; a job taken over after a crash resumes there.
 
 With django-reversion, each device changed gets a version of its own (and a
 version of how it was before, if it had none), so that one device can be
@@ -21,21 +21,21 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import signals
-from ..apps import get_model, get_models_app
+from ..apps import get_model
 from ..devices import relations
 from ..history import versions as history
-from ..queue import background
 from ..settings import app_settings
-from . import fanout
+from . import fanout, jobs
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def validate(action, params):
     """
     if action not in ACTIONS:
         raise ValidationError(_("Unknown bulk action: %(action)s.") % {"action": action})
-    resolved = {}
+    resolved: dict[str, Any] = {}
     if action == "change_group":
         group_id = params.get("group")
         resolved["group"] = None
@@ -321,12 +321,14 @@ OPERATIONS = {
 
 
 # --- submitting --------------------------------------------------------------------------------
-def job_model():
-    """The concrete ``BulkJob`` model, or None (then every action runs in the request)."""
-    return getattr(get_models_app(), "bulkjob_model", None)
+job_model = jobs.job_model
+start = jobs.start
+unfinished_jobs = jobs.unfinished
 
 
-def submit(action, queryset, params, *, user=None):
+def submit(
+    action: str, queryset: QuerySet[Any], params: dict[str, Any], *, user: Any = None
+) -> Outcome:
     """Run ``action`` on the devices of ``queryset`` now, or as a background job when
     they are more than ``NETJSONCONFIG_BULK_SYNC_LIMIT``. Returns an :class:`Outcome`.
 
@@ -357,59 +359,11 @@ def submit(action, queryset, params, *, user=None):
     return Outcome(action, resolved, len(device_ids), job=job)
 
 
-def start(job):
-    """Have ``job`` run in the background (``queue.background``); in the inline
-    mode it runs at once, within the caller's transaction."""
-    from .. import tasks
-
-    background.submit(
-        run_job,
-        (job.pk,),
-        task=tasks.run_bulk_job,
-        task_args=(str(job.pk),),
-        name=f"netjsonconfig-bulk-{job.pk}",
-        at_once=True,
-    )
-    if background.mode() == "inline":
-        job.refresh_from_db()
-
-
-def run_job(job_id):
+def run_job(job_id: object) -> Any:
     """Run (or resume) a job, batch by batch; returns it. Idempotent once finished."""
-    model = job_model()
-    job = model.objects.filter(pk=job_id).select_related("user").first()
-    if job is None or job.status in ("done", "failed"):
-        return job
-    model.objects.filter(pk=job.pk).update(status="running", modified=timezone.now())
-    size = max(1, int(app_settings.BULK_SYNC_LIMIT))
-    counts = dict(job.result or {})
-    resolved = {}
-    try:
-        for start_at in range(job.done, len(job.device_ids), size):
-            batch = job.device_ids[start_at : start_at + size]
-            # checked again at each batch: a template may have become required meanwhile
-            resolved = validate(job.action, job.params)
-            with transaction.atomic():
-                for key, value in apply(job.action, batch, resolved, user=job.user).items():
-                    counts[key] = counts.get(key, 0) + value
-                model.objects.filter(pk=job.pk).update(
-                    done=start_at + len(batch), result=counts, modified=timezone.now()
-                )
-        message = describe(job.action, resolved or validate(job.action, job.params), counts)
-        status = "done"
-    except ValidationError as exc:
-        message, status = " ".join(exc.messages), "failed"
-    except Exception as exc:
-        logger.exception("bulk job %s failed", job.pk)
-        message, status = _("The job failed: %(error)s") % {"error": exc}, "failed"
-    now = timezone.now()
-    model.objects.filter(pk=job.pk).update(
-        status=status, message=message, result=counts, finished=now, modified=now
-    )
-    job.refresh_from_db()
-    return job
+    return jobs.run(job_id, validate=validate, apply=apply, describe=describe)
 
 
-def wait_for_threads(timeout=None):
+def wait_for_threads(timeout: float | None = None) -> bool:
     """Block until the background jobs of this process are finished (tests)."""
-    background.wait(timeout)
+    return jobs.wait(timeout)

@@ -7,41 +7,35 @@ runs in the background, batch by batch; a device that polls before its batch
 has run gets its config rendered on the spot (see the checksum endpoint), so
 no device is ever answered a stale checksum once the change has committed.
 
-How the batches run (``NETJSONCONFIG_FANOUT``, decided in ``queue.background``
-for all background work):
-
-- ``"celery"``: tasks on the Celery workers (acknowledged late: a batch whose
-  worker dies is delivered again; rendering is idempotent);
-- ``"thread"``: a background thread of the web process, after commit (the
-  embedded mode, which has no broker);
-- ``"inline"``: at once, in the same transaction (tests, small sites);
-- ``None`` (default): ``"celery"`` when a broker is configured, tasks are not
-  run eagerly and Celery is installed (the ``celery`` extra), else ``"thread"``.
-
-If the broker is down, or a process dies, the marks stay in the database:
-polls render on demand and ``manage.py netjsonconfig_render_pending`` (or the
-next fan-out) finishes the rest. Nothing is lost.
+The re-rendering is the queue's task ``render_pending`` (``queue.enqueue``;
+``NETJSONCONFIG_FANOUT`` says how it runs: Celery workers, a thread of the process
+that made the change, or inline). The marks are the work's record: if the broker is
+down or the process that asked ends first (a shell, a command), polls render on
+demand, the web processes' sweepers find the marks within a few seconds
+(``NETJSONCONFIG_SWEEP_INTERVAL``, embedded mode), and ``manage.py
+netjsonconfig_render_pending`` finishes the rest. Nothing is lost.
 """
 
 import logging
 import math
 import threading
 import time
+from typing import Any
 
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.db.models import F
 
+from .. import queue
 from ..apps import get_model
 from ..devices import configs, relations
 from ..polling import cache as pollcache
-from ..queue import background
 from ..rendering import context as context_service
 from ..settings import app_settings
 
 logger = logging.getLogger(__name__)
 
 
-mode = background.mode  # how background work runs (``NETJSONCONFIG_FANOUT``)
+mode = queue.mode  # how background work runs (``NETJSONCONFIG_FANOUT``)
 
 
 def mark(queryset, action, *, render=True):
@@ -59,25 +53,13 @@ def mark(queryset, action, *, render=True):
     return count
 
 
-def schedule():
-    """Have the pending configs re-rendered, the way ``mode()`` says."""
-    if mode() == "thread":
-        transaction.on_commit(_wake_thread)
-        return
-    from .. import tasks
-
-    # broker down: the marks stay, polls render on demand, the next change retries
-    background.submit(
-        render_pending,
-        task=tasks.dispatch_pending_renders,
-        name="netjsonconfig-render",
-        at_once=True,
-        fallback=False,
-    )
+def schedule() -> None:
+    """Have the pending configs re-rendered (the queue's task ``render_pending``)."""
+    queue.enqueue("render_pending")
 
 
 _catch_up_lock = threading.Lock()
-_catch_up = {"stamp": None, "next": 0.0, "warned": None}
+_catch_up: dict[str, Any] = {"stamp": None, "next": 0.0, "warned": None}
 
 
 def catch_up_global_context():
@@ -185,38 +167,11 @@ def pending_batches():
     return [pks[i : i + size] for i in range(0, len(pks), size)]
 
 
-# --- thread ------------------------------------------------------------------------------------
-# One re-rendering thread per process, woken again by changes made while it runs.
-_thread_lock = threading.Lock()
-_thread = None
-_again = threading.Event()
+def pending_work() -> list[tuple[()]]:
+    """``[()]`` when some config waits for its re-render (the sweeper's finder)."""
+    return [()] if pending_queryset().exists() else []
 
 
-def _wake_thread():
-    global _thread
-    with _thread_lock:
-        _again.set()
-        if _thread is None:
-            _thread = background.start_thread(_render_loop, name="netjsonconfig-render")
-
-
-def _render_loop():
-    global _thread
-    while True:
-        with _thread_lock:
-            if not _again.is_set():
-                _thread = None  # a wake from now on starts a new thread
-                return
-            _again.clear()
-        close_old_connections()
-        try:
-            render_pending()
-        except Exception:
-            logger.exception("background re-rendering failed; polls render on demand")
-
-
-def wait_for_thread(timeout=None):
-    """Block until the background thread is idle (tests, management commands)."""
-    thread = _thread
-    if thread is not None:
-        thread.join(timeout)
+def wait_for_thread(timeout: float | None = None) -> bool:
+    """Block until this process's background work is done (tests, management commands)."""
+    return queue.wait(timeout)

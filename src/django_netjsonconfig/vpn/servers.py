@@ -643,9 +643,9 @@ def after_save(vpn, created, changed, *, needs_dh=None):
     type(vpn).objects.filter(pk=vpn.pk).update(render_pending=F("render_pending") + 1)
     refresh(vpn)
     if needs_dh:
-        from ..queue import background
+        from ..queue import enqueue
 
-        background.run("django_netjsonconfig.vpn.servers.generate_dh", vpn.pk)
+        enqueue("generate_dh", vpn.pk)
     if created or not (changed & SERVER_FIELDS):
         return
     if changed & CLIENT_FIELDS:

@@ -1,8 +1,11 @@
 """Re-render the configs a change marked, here and now."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...fleet import fanout
+from ...queue.claim import claim, key_of
 
 
 class Command(BaseCommand):
@@ -11,13 +14,15 @@ class Command(BaseCommand):
         "that no background worker has rendered yet, e.g. after the broker was down."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--limit", type=int, help="render at most this many")
 
-    def handle(self, *args, limit=None, **options):
+    def handle(self, *args: Any, limit: int | None = None, **options: Any) -> None:
         if limit is not None and limit < 1:
             raise CommandError("--limit must be a positive number")
         before = fanout.pending_queryset().count()
-        done = fanout.render_pending(limit=limit)
+        # the queue's claim: a web process's sweeper rendering them meanwhile waits
+        with claim(key_of("render_pending"), wait=True):
+            done = fanout.render_pending(limit=limit)
         left = fanout.pending_queryset().count()
         self.stdout.write(f"{before} pending, {done} rendered, {left} left")
