@@ -7,6 +7,9 @@ works in tests and nothing is frozen at import time. Derived values (imported
 backend classes) are cached and dropped when a setting changes.
 """
 
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
 from django.conf import settings as django_settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -15,8 +18,9 @@ from django.utils.module_loading import import_string
 PREFIX = "NETJSONCONFIG_"
 
 _UNSET = object()
+T = TypeVar("T")
 
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     "BACKENDS": (
         ("netjsonconfig.OpenWrt", "OpenWRT"),
         ("netjsonconfig.OpenWisp", "OpenWISP Firmware 1.x"),
@@ -87,11 +91,11 @@ DEFAULTS = {
 class AppSettings:
     """Attribute access to ``NETJSONCONFIG_*`` settings with defaults."""
 
-    def __init__(self, defaults):
+    def __init__(self, defaults: dict[str, Any]) -> None:
         self._defaults = defaults
-        self._cache = {}
+        self._cache: dict[Any, Any] = {}
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in self._defaults:
             raise AttributeError(f"unknown netjsonconfig setting: {name}")
         value = getattr(django_settings, PREFIX + name, self._defaults[name])
@@ -101,7 +105,7 @@ class AppSettings:
             value = self.VPN_BACKENDS[0][0] if self.VPN_BACKENDS else None
         return value
 
-    def cached(self, key, factory):
+    def cached(self, key: Hashable, factory: Callable[[], T]) -> T:
         """Memoize a value derived from settings until the next setting change."""
         try:
             return self._cache[key]
@@ -109,17 +113,17 @@ class AppSettings:
             value = self._cache[key] = factory()
             return value
 
-    def reload(self):
+    def reload(self) -> None:
         self._cache.clear()
 
     # --- derived values -------------------------------------------------
-    def backend_choices(self):
+    def backend_choices(self) -> tuple[tuple[str, str], ...]:
         return tuple((path, label) for path, label in self.BACKENDS)
 
-    def vpn_backend_choices(self):
+    def vpn_backend_choices(self) -> tuple[tuple[str, str], ...]:
         return tuple((path, label) for path, label in self.VPN_BACKENDS)
 
-    def backend_class(self, path):
+    def backend_class(self, path: str) -> Any:
         """The class of a configured backend; ``KeyError`` for one not configured."""
         allowed = dict(self.BACKENDS)
         allowed.update(dict(self.VPN_BACKENDS))
@@ -132,9 +136,8 @@ app_settings = AppSettings(DEFAULTS)
 
 
 @receiver(setting_changed)
-def _reload_app_settings(*, setting, **kwargs):
+def _reload_app_settings(*, setting: str, **kwargs: Any) -> None:
+    # the caches derived from settings (the poll cache, the archive cache) listen to
+    # setting_changed themselves: this module depends on nothing of the app
     if setting.startswith(PREFIX) or setting in ("DEBUG", "DATABASES"):
         app_settings.reload()
-        from .polling import cache as pollcache
-
-        pollcache.reset()

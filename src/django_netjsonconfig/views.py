@@ -3,16 +3,18 @@
 import uuid
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
+from .apps import get_optional_model
+from .pki import certificates as pki
 from .rendering.render import backend_class
 from .settings import app_settings
 
 
 @require_GET
 @staff_member_required
-def schema(request):
+def schema(request: HttpRequest) -> JsonResponse:
     """The JSON schema of every configured backend, keyed by backend path."""
     out = {}
     for path, _label in app_settings.BACKENDS:
@@ -21,12 +23,9 @@ def schema(request):
 
 
 @require_GET
-def crl(request, pk):
+def crl(request: HttpRequest, pk: str) -> HttpResponse:
     """The certificate revocation list of a CA (PEM). Public, as a CRL is: VPN servers
     fetch it to refuse revoked client certificates."""
-    from .apps import get_optional_model
-    from .pki import certificates as pki
-
     ca_model = get_optional_model("ca")
     try:
         ca_id = uuid.UUID(pk)

@@ -81,7 +81,7 @@ def test_a_chunk_read_before_a_change_keeps_nothing_of_the_changed_device(warm_c
         view_rows.extend(rows)
         return rows
 
-    warm_cache._warm_pass(load_rows)
+    warm_cache.warmer._pass(load_rows)
     assert len(view_rows) == 3
     assert devices[0].pk.bytes not in warm_cache._local
     assert devices[1].pk.bytes in warm_cache._local
@@ -92,9 +92,9 @@ def test_no_new_pass_until_misses_pile_up(warm_cache, device_client):
     devices = fleet(2)
     poll(device_client, devices[0])
     warm_cache.wait_warm(10)
-    assert warm_cache._warm_ended is not None
+    assert warm_cache.warmer.ended is not None
     warm_cache.warm(lambda after, limit: pytest.fail("no pass is due"))
-    assert warm_cache._warm_thread is None
+    assert warm_cache.warmer.thread is None
 
 
 def test_off_by_setting(settings, device_client):
@@ -103,7 +103,7 @@ def test_off_by_setting(settings, device_client):
     devices = fleet(2)
     poll(device_client, devices[0])
     cache = pollcache.get_cache()
-    assert cache._warm_thread is None and cache._warm_ended is None
+    assert cache.warmer.thread is None and cache.warmer.ended is None
     assert devices[1].pk.bytes not in cache._local
 
 
@@ -112,7 +112,7 @@ def test_devices_added_later_are_read_in_bulk_once_misses_pile_up(warm_cache, de
     poll(device_client, first[0])
     warm_cache.wait_warm(10)
     # a quick pass: the next may start a second later (ten times its duration, at least 1 s)
-    assert warm_cache._warm_spacing == pollcache.WARM_INTERVAL_MIN
+    assert warm_cache.warmer.spacing == pollcache.WARM_INTERVAL_MIN
     added = fleet(3)[2:]
     assert not any(device.pk.bytes in warm_cache._local for device in added)
     threshold = max(1000, warm_cache.size // 100)
@@ -125,8 +125,8 @@ def test_devices_added_later_are_read_in_bulk_once_misses_pile_up(warm_cache, de
 
     for _ in range(threshold - 1):
         warm_cache.warm(lambda after, limit: pytest.fail("too few misses for a pass"))
-    assert warm_cache._warm_thread is None
-    warm_cache._warm_ended -= warm_cache._warm_spacing  # as if the spacing had elapsed
+    assert warm_cache.warmer.thread is None
+    warm_cache.warmer.ended -= warm_cache.warmer.spacing  # as if the spacing had elapsed
     warm_cache.warm(load_rows)
     warm_cache.wait_warm(10)
     assert len(rows) == 5

@@ -6,7 +6,7 @@ import sys
 import pytest
 from netjsonconfig import OpenWrt
 
-from django_netjsonconfig.rendering import compiled as fastbackends
+from django_netjsonconfig.rendering import compiled_validator as fastbackends
 
 SOURCE = "def double(items):\n    return [2 * item for item in items]\nLIMIT = 10 ** 3\n"
 

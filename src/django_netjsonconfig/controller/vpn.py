@@ -7,24 +7,32 @@ true`` on every answer, 4xx with a message, the key compared in constant time.
 """
 
 import hmac
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 
 from .. import signals
 from ..apps import get_optional_model
 from ..vpn import servers as vpns
-from .generics import ControllerResponse, ControllerView, Refused, parse_uuid
+from .base import ControllerView, parse_uuid
+from .responses import ControllerResponse, Refused
 
 
 class VpnView(ControllerView):
     http_method_names = ["get"]
 
+    def answer(self, vpn_id: uuid.UUID, checksum: str) -> HttpResponse:
+        raise NotImplementedError
+
     @property
-    def vpn_model(self):
+    def vpn_model(self) -> Any:
         model = self.model or get_optional_model("vpn")
         if model is None:
             raise Refused("error: VPN servers are not enabled", 404)
         return model
 
-    def get_vpn(self, pk, params):
+    def get_vpn(self, pk: object, params: dict[str, str]) -> tuple[uuid.UUID, str]:
         """``(key, checksum)`` of the server ``pk`` authenticated by ``key``."""
         self.require(params, "key")
         vpn_id = parse_uuid(pk)
@@ -38,7 +46,7 @@ class VpnView(ControllerView):
             raise Refused("error: configuration cannot be rendered", 503)
         return vpn_id, checksum
 
-    def get(self, request, pk):
+    def get(self, request: HttpRequest, pk: object) -> HttpResponse:
         params = self.params(request)
         vpn_id, checksum = self.get_vpn(pk, params)
         response = self.answer(vpn_id, checksum)
@@ -55,7 +63,7 @@ class BaseVpnChecksumView(VpnView):
 
     signal = signals.checksum_requested
 
-    def answer(self, vpn_id, checksum):
+    def answer(self, vpn_id: uuid.UUID, checksum: str) -> HttpResponse:
         return ControllerResponse.ok(checksum)
 
 
@@ -64,7 +72,7 @@ class BaseVpnDownloadConfigView(VpnView):
 
     signal = signals.config_download_requested
 
-    def answer(self, vpn_id, checksum):
+    def answer(self, vpn_id: uuid.UUID, checksum: str) -> HttpResponse:
         archive = vpns.stored_archive(self.vpn_model, vpn_id, checksum)
         if archive is None:
             raise Refused("error: configuration cannot be rendered", 503)

@@ -20,7 +20,9 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q
 
@@ -29,6 +31,9 @@ from ..settings import app_settings
 
 providers = Registry("context provider")
 providers.register("vpn", "django_netjsonconfig.vpn.clients.context_layers")
+
+#: a variable source: (its label, its variables)
+Layer = tuple[str, Any]
 
 PREDEFINED = ("id", "key", "name", "mac_address", "hardware_id")
 
@@ -49,10 +54,10 @@ class Variable:
     name: str
     value: object
     source: str  # "template:<name>", "global", "group:<name>", "predefined", "device"
-    overridden: tuple = ()  # sources whose value this one hides
+    overridden: tuple[str, ...] = ()  # sources whose value this one hides
 
 
-def predefined_context(device):
+def predefined_context(device: Any) -> dict[str, str]:
     return {
         "id": str(device.pk) if device.pk else "",
         "key": device.key or "",
@@ -62,12 +67,18 @@ def predefined_context(device):
     }
 
 
-def layers(device, templates, device_context=None, group=None, config=None):
+def layers(
+    device: Any,
+    templates: Iterable[Any],
+    device_context: dict[str, Any] | None = None,
+    group: Any = None,
+    config: Any = None,
+) -> list[Layer]:
     """The variable sources of a device, lowest precedence first: ``[(source, dict)]``.
 
     ``config`` is the config the layers are for (the VPN provider reads its clients);
     when None, the device's saved config is used."""
-    out = [(f"template:{t.name}", t.default_values or {}) for t in templates]
+    out: list[Layer] = [(f"template:{t.name}", t.default_values or {}) for t in templates]
     global_context = app_settings.CONTEXT or {}
     out.append(("global", global_context))
     group = group if group is not None else getattr(device, "group", None)
@@ -80,25 +91,25 @@ def layers(device, templates, device_context=None, group=None, config=None):
     return out
 
 
-def sample_layers(templates):
+def sample_layers(templates: Iterable[Any]) -> list[Layer]:
     """What the context providers give templates checked or previewed on their own."""
-    out = []
+    out: list[Layer] = []
     for _name, provider in providers.items():
         out.extend(provider(None, templates, None))
     return out
 
 
-def merge(layer_list):
-    context = {}
+def merge(layer_list: Iterable[Layer]) -> dict[str, Any]:
+    context: dict[str, Any] = {}
     for _source, values in layer_list:
         if isinstance(values, dict):
             context.update(values)
     return context
 
 
-def explain(layer_list):
+def explain(layer_list: Iterable[Layer]) -> list[Variable]:
     """Every variable with its effective value and source, sorted by name."""
-    seen = {}
+    seen: dict[str, Variable] = {}
     for source, values in layer_list:
         if not isinstance(values, dict):
             continue
@@ -107,11 +118,6 @@ def explain(layer_list):
             hidden = (previous.overridden + (previous.source,)) if previous else ()
             seen[name] = Variable(name, value, source, hidden)
     return [seen[name] for name in sorted(seen)]
-
-
-def system_context(device, templates, group=None):
-    """Everything except the device's own variables, as the admin shows read-only."""
-    return merge(layers(device, templates, {}, group))
 
 
 # --- what every render depends on besides its config: the settings stamp ------------------
@@ -135,7 +141,7 @@ _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 _TIME_WIDTH, _DIGEST_WIDTH = 8, 7  # 36**8 ms: until 2109; 36**7: about 36 bits
 
 
-def _base36(number, width):
+def _base36(number: int, width: int) -> str:
     out = ""
     for _ in range(width):
         number, digit = divmod(number, 36)
@@ -143,7 +149,7 @@ def _base36(number, width):
     return out
 
 
-def _settings_text():
+def _settings_text() -> str:
     return json.dumps(
         [app_settings.CONTEXT, [list(b) for b in app_settings.BACKENDS]],
         sort_keys=True,
@@ -160,23 +166,23 @@ class SettingsStamp:
     legacy: str  # the fingerprint stored before stamps had a time (16 hex digits)
 
     @property
-    def floor(self):
+    def floor(self) -> str:
         """The lowest stamp of the same time: the stamps below it are older."""
         return self.text[: -len(self.digest)] + "0" * len(self.digest)
 
     @property
-    def ceiling(self):
+    def ceiling(self) -> str:
         """The highest stamp of the same time: the stamps above it are newer."""
         return self.text[: -len(self.digest)] + "z" * len(self.digest)
 
-    def same_settings(self, stored):
+    def same_settings(self, stored: str | None) -> bool:
         """Whether a render stamped ``stored`` used the settings this process has."""
         stored = stored or ""
         if stored.startswith(STAMP_PREFIX) and len(stored) == len(self.text):
             return stored.endswith(self.digest)
         return stored == self.legacy
 
-    def stale(self, field="context_fingerprint"):
+    def stale(self, field: str = "context_fingerprint") -> Q:
         """``Q`` of the configs rendered with other settings, by a process whose settings
         are older than these (never rendered ones included)."""
         return (
@@ -185,23 +191,23 @@ class SettingsStamp:
             & ~Q(**{field: self.legacy})
         )
 
-    def newer(self, field="context_fingerprint"):
+    def newer(self, field: str = "context_fingerprint") -> Q:
         """``Q`` of the configs rendered with other settings by a process whose settings
         are newer than these (this process is outdated)."""
         return Q(**{f"{field}__gt": self.ceiling}) & ~Q(**{f"{field}__endswith": self.digest})
 
 
 _stamp_lock = threading.Lock()
-_last = {"text": None, "millis": -1}
+_last: dict[str, Any] = {"text": None, "millis": -1}
 
 
-def settings_stamp():
+def settings_stamp() -> "SettingsStamp":
     """This process's :class:`SettingsStamp` for the current settings (recomputed when a
     setting changes; its time moves only when the digest does)."""
     return app_settings.cached("settings_stamp", _compute_stamp)
 
 
-def _compute_stamp():
+def _compute_stamp() -> SettingsStamp:
     text = _settings_text()
     full = hashlib.sha1(text.encode()).hexdigest()
     digest = _base36(int(full, 16), _DIGEST_WIDTH)

@@ -1,13 +1,13 @@
 """Rendering NetJSON into the archive a device downloads.
 
-The only module that imports netjsonconfig (with ``fastbackends``, its helper). A
+The only module that imports netjsonconfig (with ``compiled``, its helper). A
 render takes a backend path, the device's NetJSON, the ordered template configs
 and the variables, and gives the tar.gz bytes and their MD5 (the checksum the
 agent compares), in one pass: the config is validated once (and not at all if
 the same merged config was validated before in this process), the renderer
 templates are compiled once per process, and the bytes are those of
 netjsonconfig's own ``backend(config=..., templates=..., context=...).generate()``
-(see ``fastbackends``), with two corrections: variable values are inserted literally
+(see ``compiled``), with two corrections: variable values are inserted literally
 and archive members are sized in bytes.
 
 Every failure of a render, whatever raised it (the schema, a converter, a value that
@@ -17,22 +17,32 @@ cannot be encoded, a config nested too deep), is a :class:`RenderError` that say
 import functools
 import hashlib
 import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from jsonschema.exceptions import ValidationError as JsonSchemaError
 from netjsonconfig.exceptions import ValidationError as SchemaError
 from netjsonconfig.utils import var_pattern
 
 from ..settings import app_settings
-from .compiled import reference_schema_error, render_class
+from .compiled import archive_of, reference_schema_error, render_class
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class RenderError(Exception):
     """The configuration cannot be rendered; ``message`` says why and where."""
 
-    def __init__(self, message, *, path=None, source=None, variables=()):
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        source: str | None = None,
+        variables: Iterable[str] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.path = path
@@ -45,7 +55,7 @@ class Source:
     """One input of a render: the device config or a template."""
 
     label: str  # "device configuration" or 'template "name"'
-    config: dict
+    config: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,7 @@ class Rendered:
     checksum: str
 
 
-def backend_class(path):
+def backend_class(path: str) -> Any:
     try:
         return app_settings.backend_class(path)
     except KeyError:
@@ -63,19 +73,19 @@ def backend_class(path):
         raise RenderError(f'backend "{path}" cannot be imported: {exc}') from None
 
 
-def _describe(exc):
+def _describe(exc: BaseException) -> str:
     if isinstance(exc, RecursionError):
         return "the configuration is nested too deeply"
     if isinstance(exc, UnicodeError):
-        return f"text that cannot be encoded in UTF-8 ({exc.reason})"
+        return f"text that cannot be encoded in UTF-8 ({getattr(exc, 'reason', exc)})"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-def _only_render_errors(function):
+def _only_render_errors(function: Callable[..., T]) -> Callable[..., T]:
     """``function`` raising ``RenderError`` for any failure (an unexpected one logged)."""
 
     @functools.wraps(function)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> T:
         try:
             return function(*args, **kwargs)
         except RenderError:
@@ -88,7 +98,12 @@ def _only_render_errors(function):
     return wrapper
 
 
-def _backend(backend_path, config, templates, context):
+def _backend(
+    backend_path: str,
+    config: dict[str, Any] | None,
+    templates: Sequence[dict[str, Any] | None],
+    context: dict[str, Any] | None,
+) -> Any:
     # a subclass: the same bytes, with the corrections (and faster for netjsonconfig's)
     cls = render_class(backend_class(backend_path))
     try:
@@ -103,14 +118,14 @@ def _backend(backend_path, config, templates, context):
         raise RenderError(str(exc)) from None
 
 
-def format_path(path):
+def format_path(path: Sequence[str | int]) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(root)"
 
 
-def _identity(item):
+def _identity(item: Any) -> tuple[str, Any] | None:
     if isinstance(item, dict):
         for key in ("name", "config_name", "path", "id"):
             if key in item:
@@ -118,7 +133,7 @@ def _identity(item):
     return None
 
 
-def _locate(path, merged, sources):
+def _locate(path: Sequence[str | int], merged: Any, sources: Sequence[Source]) -> str | None:
     """The label of the last source that sets the value at ``path`` of ``merged``."""
     found = None
     for source in sources:
@@ -130,7 +145,7 @@ def _locate(path, merged, sources):
                     break
                 target = merged_node[part]
                 ident = _identity(target)
-                candidates = node if isinstance(node, list) else []
+                candidates: list[Any] = node if isinstance(node, list) else []
                 match = [c for c in candidates if (ident and _identity(c) == ident) or c == target]
                 if not match:
                     ok = False
@@ -146,7 +161,7 @@ def _locate(path, merged, sources):
     return found
 
 
-def _unresolved(value, found):
+def _unresolved(value: Any, found: set[str]) -> set[str]:
     if isinstance(value, dict):
         for item in value.values():
             _unresolved(item, found)
@@ -159,7 +174,9 @@ def _unresolved(value, found):
 
 
 @_only_render_errors
-def build(backend_path, sources, context, *, validate=True):
+def build(
+    backend_path: str, sources: Sequence[Source], context: dict[str, Any], *, validate: bool = True
+) -> Any:
     """A backend instance for the merged sources, checked; raises RenderError."""
     *templates, device = sources
     backend = _backend(backend_path, device.config, [t.config for t in templates], context)
@@ -187,7 +204,7 @@ def build(backend_path, sources, context, *, validate=True):
     return backend
 
 
-def _invalid(details, backend, sources):
+def _invalid(details: Any, backend: Any, sources: Sequence[Source]) -> RenderError:
     """The RenderError for a JSON-schema error, naming the path and its source."""
     path = list(getattr(details, "absolute_path", []) or [])
     label = _locate(path, backend.config, sources) if path else None
@@ -201,12 +218,15 @@ def _invalid(details, backend, sources):
     )
 
 
-def _variables_at(path, merged, sources):
+def _variables_at(
+    path: Sequence[str | int], merged: Any, sources: Sequence[Source]
+) -> list[tuple[str, Any]]:
     """``[(name, resolved value or None)]`` of the variables the sources use at ``path``:
     the schema checks the resolved values, the operator wrote the variables."""
-    found = {}
+    found: dict[str, Any] = {}
     for source in sources:
-        node, merged_node = source.config, merged
+        node: Any = source.config
+        merged_node = merged
         for part in path:
             if isinstance(part, int):
                 if not isinstance(merged_node, list) or part >= len(merged_node):
@@ -214,7 +234,7 @@ def _variables_at(path, merged, sources):
                     break
                 target = merged_node[part]
                 ident = _identity(target)
-                candidates = node if isinstance(node, list) else []
+                candidates: list[Any] = node if isinstance(node, list) else []
                 match = [c for c in candidates if ident and _identity(c) == ident]
                 if not match and len(candidates) == len(merged_node):
                     match = [candidates[part]]  # the same list, its items resolved
@@ -230,7 +250,7 @@ def _variables_at(path, merged, sources):
     return sorted(found.items())
 
 
-def _collect_variables(raw, resolved, found):
+def _collect_variables(raw: Any, resolved: Any, found: dict[str, Any]) -> None:
     if isinstance(raw, dict):
         for key, value in raw.items():
             other = resolved.get(key) if isinstance(resolved, dict) else None
@@ -249,19 +269,20 @@ def _collect_variables(raw, resolved, found):
 
 
 @_only_render_errors
-def render_archive(backend_path, sources, context):
+def render_archive(
+    backend_path: str, sources: Sequence[Source], context: dict[str, Any]
+) -> Rendered:
     """The archive and its MD5, from one render of the validated config."""
     backend = build(backend_path, sources, context)
     # build() validated it: generate() need not do it twice more
     backend.skip_validation = True
-    generate = getattr(backend, "archive_bytes", None)  # the fast classes remember archives
     # a backend's converter may fail on odd input: a RenderError (the decorator)
-    archive = generate() if generate else backend.generate().getvalue()
+    archive = archive_of(backend)
     return Rendered(archive=archive, checksum=hashlib.md5(archive).hexdigest())
 
 
 @_only_render_errors
-def render_text(backend_path, sources, context):
+def render_text(backend_path: str, sources: Sequence[Source], context: dict[str, Any]) -> str:
     """The native configuration as text, for previews."""
     backend = build(backend_path, sources, context)
     backend.skip_validation = True
