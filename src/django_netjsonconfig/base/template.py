@@ -72,7 +72,8 @@ class AbstractTemplate(BaseConfig):
         blank=True,
         help_text=_("Devices registering with one of these tags get this template."),
     )
-    vpn = models.ForeignKey(
+    # named relative to the app that makes the model concrete (see base.vpn)
+    vpn = models.ForeignKey(  # type: ignore[misc]
         "Vpn",
         on_delete=models.CASCADE,
         null=True,

@@ -33,7 +33,8 @@ class Row:
     def __init__(self, number: int, data: dict[str, Any]) -> None:
         self.number, self.data = number, data
         self.errors: list[RowError] = []
-        self.group_name, self.backend = "", None
+        self.group_name = ""
+        self.backend: str | None = None
         self.template_names: list[str] = []
         self.templates: list[Any] = []
         self.context: dict[str, Any] = {}

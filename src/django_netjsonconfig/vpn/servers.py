@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils.text import slugify
 
 from .. import signals
@@ -146,7 +146,7 @@ def validate(vpn: Any) -> None:
         raise ValidationError({"config": exc.message}) from None
 
 
-def _clients(vpn: Any) -> QuerySet[Any]:
+def _clients(vpn: Any) -> Any:
     return get_model("vpnclient").objects.filter(vpn=vpn)
 
 
