@@ -20,7 +20,6 @@ revokes its certificate.
 
 import ipaddress
 import logging
-import secrets
 from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
@@ -34,12 +33,12 @@ from ..apps import get_model, get_optional_model
 from ..devices import configs
 from ..pki import certificates as pki
 from ..rendering.render import RenderError
-from ..settings import app_settings
 from ..workflow.batch import managed
 from . import addresses
 from .allocation import check, next_address, next_division, next_vni, taken
 from .changes import peers_changed
 from .client_templates import vpn_templates
+from .issuing import build_client_cert, common_name
 from .kinds import fixed_vni, has_division
 from .kinds import kind as kind_of
 from .names import is_secret
@@ -235,49 +234,6 @@ def deprovision(client: Any) -> bool:
             client.save()
         peers_changed(client.vpn_id)
     return changed
-
-
-def build_client_cert(client: Any) -> Any:
-    """An unsaved client certificate for ``client``, signed by its server's CA."""
-    vpn, device = client.vpn, client.config.device
-    ca = vpn.ca
-    cert_model = get_model("cert")
-    cert = cert_model(
-        name=device.name[:64],
-        ca=ca,
-        key_length=ca.key_length,
-        digest=ca.digest,
-        country_code=ca.country_code,
-        state=ca.state,
-        city=ca.city,
-        organization_name=ca.organization_name,
-        organizational_unit_name=ca.organizational_unit_name,
-        email=ca.email,
-        common_name=common_name(device),
-        extensions=[{"name": "nsCertType", "value": "client", "critical": False}],
-        **pki.extra_fields(cert_model, client.config, device, ca),
-    )
-    pki.generate_cert(cert)
-    return cert
-
-
-def common_name(device: Any) -> str:
-    """``NETJSONCONFIG_COMMON_NAME_FORMAT`` filled from the device (at most 55 characters),
-    then a dash and 8 random characters, so that a device can have several."""
-    fmt = app_settings.COMMON_NAME_FORMAT
-    values = {
-        "mac_address": device.mac_address,
-        "name": device.name,
-        "id": device.pk.hex if device.pk else "",
-        "hardware_id": getattr(device, "hardware_id", ""),
-    }
-    if fmt == "{mac_address}-{name}" and device.name == device.mac_address:
-        fmt = "{mac_address}"
-    try:
-        base = fmt.format(**values)
-    except (KeyError, IndexError, ValueError):
-        base = device.mac_address
-    return f"{base[:55]}-{secrets.token_hex(4)}"
 
 
 def set_address(client: Any, address: Any) -> None:

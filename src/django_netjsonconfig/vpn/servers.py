@@ -8,11 +8,11 @@ server follow (:func:`after_save`).
 
 The rest of the VPN room, by job: ``kinds`` (what a server is), ``defaults``,
 ``names`` (its variables' names), ``server_config`` (its own rendered
-configuration), ``dhparams``, ``changes`` (what a change makes follow),
-``client_templates``, ``clients`` (a config's clients), ``allocation``
-(addresses, VNIs, subnet blocks), ``addresses`` (address arithmetic),
-``variables`` (what a client's config gets). The names other packages and
-existing callers use are importable from here too.
+configuration), ``dhparams``, ``issuing`` (the certificates it issues),
+``changes`` (what a change makes follow), ``client_templates``, ``clients`` (a
+config's clients), ``allocation`` (addresses, VNIs, subnet blocks),
+``addresses`` (address arithmetic), ``variables`` (what a client's config gets).
+The names other packages and existing callers use are importable from here too.
 """
 
 import secrets
@@ -21,7 +21,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils.text import slugify
 
 from .. import signals
 from ..apps import get_model, get_optional_model
@@ -42,6 +41,7 @@ from .changes import (
 from .client_templates import auto_client, clean_template
 from .defaults import PLACEHOLDER_DH, PLACEHOLDER_WG_KEY, default_config
 from .dhparams import generate_dh
+from .issuing import issue_server_cert
 from .kinds import fixed_vni, has_division, is_openvpn, kind, uses_keys
 from .names import variable, variable_names
 from .server_config import (
@@ -216,31 +216,6 @@ def prepare(vpn: Any) -> bool:
     if not vpn.subnet:
         vpn.ip_address = None
     return needs_dh
-
-
-def issue_server_cert(vpn: Any) -> Any:
-    ca = vpn.ca
-    cert_model = get_model("cert")
-    cert = cert_model(
-        name=vpn.name,
-        ca=ca,
-        key_length=ca.key_length,
-        digest=ca.digest,
-        country_code=ca.country_code,
-        state=ca.state,
-        city=ca.city,
-        organization_name=ca.organization_name,
-        organizational_unit_name=ca.organizational_unit_name,
-        email=ca.email,
-        common_name=(slugify(vpn.name) or "vpn-server")[:64],
-        extensions=[{"name": "nsCertType", "value": "server", "critical": False}],
-        **pki.extra_fields(cert_model, vpn, ca),
-    )
-    pki.generate_cert(cert)
-    with managed():
-        cert.save()
-    cert.mark_saved()
-    return cert
 
 
 @transaction.atomic
