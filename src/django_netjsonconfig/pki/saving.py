@@ -40,6 +40,8 @@ def is_certificate(obj: Any) -> bool:
 
 
 def save(obj: Any) -> None:
+    """Save a CA or certificate; when its text changed, whatever shows it follows
+    (:data:`on_certificate_changed`)."""
     created = obj._state.adding
     changed = set() if created else obj.changed_fields()
     with managed():
@@ -51,6 +53,7 @@ def save(obj: Any) -> None:
 
 
 def validity_span(obj: Any, default_days: int) -> datetime.timedelta:
+    """How long ``obj`` is valid (a renewal keeps it), ``default_days`` if unknown."""
     if obj.validity_start and obj.validity_end and obj.validity_end > obj.validity_start:
         return obj.validity_end - obj.validity_start
     return datetime.timedelta(days=default_days)

@@ -15,7 +15,6 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -146,7 +145,7 @@ class X509AdminMixin(SecretFieldsMixin, _AdminBase):
         return self._pem(obj, obj.private_key, ".key")
 
     @admin.display(description=_("downloads"))
-    def downloads(self, obj: Any) -> SafeString:
+    def downloads(self, obj: Any) -> str:
         request = getattr(self, "_request", None)
         links = [format_html('<a href="{}">{}</a>', self._url("certificate", obj), "certificate")]
         if request is not None and self.has_change_permission(request, obj):
@@ -158,7 +157,7 @@ class X509AdminMixin(SecretFieldsMixin, _AdminBase):
             links.append(crl)
         return format_html(" · ".join(["{}"] * len(links)), *links)
 
-    def crl_link(self, obj: Any) -> SafeString | None:
+    def crl_link(self, obj: Any) -> str | None:
         return None
 
     def changeform_view(
@@ -181,11 +180,11 @@ class AbstractCaAdmin(X509AdminMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         pki.save_ca(obj)
 
-    def crl_link(self, obj: Any) -> SafeString | None:
+    def crl_link(self, obj: Any) -> str | None:
         return format_html('<a href="{}">CRL</a>', reverse("netjsonconfig:crl", args=[obj.pk]))
 
     @admin.display(description=_("CRL"))
-    def crl(self, obj: Any) -> SafeString | str | None:
+    def crl(self, obj: Any) -> str | None:
         return self.crl_link(obj) if obj.certificate else "-"
 
     @admin.action(description=_("Renew selected certificate authorities"), permissions=["change"])
