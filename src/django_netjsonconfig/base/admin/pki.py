@@ -147,7 +147,9 @@ class X509AdminMixin(SecretFieldsMixin, _AdminBase):
     @admin.display(description=_("downloads"))
     def downloads(self, obj: Any) -> str:
         request = getattr(self, "_request", None)
-        links = [format_html('<a href="{}">{}</a>', self._url("certificate", obj), "certificate")]
+        links: list[str] = [
+            format_html('<a href="{}">{}</a>', self._url("certificate", obj), "certificate")
+        ]
         if request is not None and self.has_change_permission(request, obj):
             links.append(
                 format_html('<a href="{}">{}</a>', self._url("private_key", obj), "private key")
