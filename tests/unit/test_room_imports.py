@@ -15,9 +15,9 @@ import pkgutil
 import subprocess
 import sys
 import textwrap
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,34 +47,49 @@ def room_modules() -> list[str]:
 
 
 # Django loads the models of each app (``import_models``) once every app config is
-# created: the first moment a module defining abstract models can be imported. The
-# script imports its module there, before our own models, and reports what of the
-# rooms was loaded before it, and what importing the models loads.
+# created: the first moment a module defining abstract models can be imported. There,
+# before our own models, the script forks once per module: each child imports its
+# module into an interpreter where nothing of the rooms is loaded yet, and reports
+# what was loaded before it and what failed. With "models", it reports instead what
+# importing our models loads.
 SCRIPT = textwrap.dedent(
     """
     import importlib
     import json
     import os
     import sys
+    import traceback
 
     import django
     from django_netjsonconfig.apps import DjangoNetjsonconfigApp
 
-    target, prefixes = sys.argv[1], tuple(sys.argv[2:])
-    report = {}
+    request = json.loads(sys.argv[1])
+    prefixes = tuple(request["prefixes"])
     original = DjangoNetjsonconfigApp.import_models
 
     def loaded():
         return sorted(m for m in sys.modules if m.startswith(prefixes))
 
-    def import_models(self):
-        if target == "models":
-            original(self)
-            report["loaded_by_models"] = loaded()
-        else:
-            report["loaded_before"] = loaded()
+    def import_first(target):
+        report = {"module": target, "loaded_before": loaded(), "error": ""}
+        try:
             importlib.import_module(target)
+        except Exception:
+            report["error"] = traceback.format_exc()
         print(json.dumps(report), flush=True)
+
+    def import_models(self):
+        if request["targets"] == ["models"]:
+            original(self)
+            print(json.dumps({"module": "models", "loaded_by_models": loaded()}), flush=True)
+        else:
+            for target in request["targets"]:
+                sys.stdout.flush()
+                pid = os.fork()
+                if pid == 0:
+                    import_first(target)
+                    os._exit(0)
+                os.waitpid(pid, 0)
         os._exit(0)  # what follows (the other models, ready()) is not under test
 
     DjangoNetjsonconfigApp.import_models = import_models
@@ -83,37 +98,29 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def run_fresh(target: str, settings_module: str = "tests.settings") -> dict[str, list[str]]:
+def run_fresh(targets: list[str], settings_module: str = "tests.settings") -> dict[str, Any]:
+    """``{module: report}`` of the script run in a fresh interpreter."""
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = settings_module
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), *filter(None, sys.path)])
+    request = json.dumps({"targets": targets, "prefixes": SERVICE_PREFIXES})
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, target, *SERVICE_PREFIXES],
+        [sys.executable, "-c", SCRIPT, request],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         stdin=subprocess.DEVNULL,
     )
-    assert result.returncode == 0, f"importing {target} first fails:\n{result.stderr}"
-    report: dict[str, list[str]] = json.loads(result.stdout.strip().splitlines()[-1])
-    return report
+    assert result.returncode == 0, result.stderr
+    reports = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return {report["module"]: report for report in reports}
 
 
 @cache
-def fresh_imports() -> dict[str, dict[str, list[str]] | str]:
-    """Every room module imported first in an interpreter of its own, a few at a time."""
-
-    def attempt(name: str) -> dict[str, list[str]] | str:
-        try:
-            return run_fresh(name)
-        except AssertionError as exc:
-            return str(exc)
-
-    modules = room_modules()
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return dict(zip(modules, pool.map(attempt, modules), strict=True))
+def fresh_imports() -> dict[str, Any]:
+    return run_fresh(room_modules())
 
 
 def test_the_rooms_have_the_modules_of_their_jobs() -> None:
@@ -130,13 +137,13 @@ def test_the_rooms_have_the_modules_of_their_jobs() -> None:
 def test_module_imports_first_in_a_fresh_interpreter(module: str) -> None:
     report = fresh_imports()[module]
 
-    assert not isinstance(report, str), report
+    assert report["error"] == ""
     assert report["loaded_before"] == []
 
 
 @pytest.mark.parametrize("settings_module", ["tests.settings", "tests.sample_extension.settings"])
 def test_models_do_not_import_the_vpn_pki_io_history_services(settings_module: str) -> None:
-    report = run_fresh("models", settings_module)
+    report = run_fresh(["models"], settings_module)["models"]
 
     assert report["loaded_by_models"] == []
 
