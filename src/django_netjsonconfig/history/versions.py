@@ -74,7 +74,6 @@ def snapshot_many(objects: Iterable[Any], comment: str, user: Any = None) -> int
     lib = reversion_lib()
     reversion, ContentType = lib.reversion, lib.ContentType
     Revision, Version = lib.Revision, lib.Version
-
     if user is None and reversion.is_active():
         user = reversion.get_user()
     if user is not None and not getattr(user, "is_authenticated", False):
@@ -149,6 +148,7 @@ def snapshots_taken() -> Iterator[None]:
 
 
 def deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """Receiver of ``pre_delete``: a version of what is deleted, unless the caller took it."""
     if _skip_snapshot.get():
         return
     snapshot(instance, "Deleted.")
