@@ -6,6 +6,7 @@ client is created, changed or removed is ``vpn.servers`` and
 """
 
 import ipaddress
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from .base import BaseConfig, BaseModel
 VNI_MAX = 16777216
 
 
-def vpn_backend_choices() -> list[tuple[str, str]]:
+def vpn_backend_choices() -> Sequence[tuple[str, str]]:
     return app_settings.vpn_backend_choices()
 
 
