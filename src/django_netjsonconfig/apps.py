@@ -87,9 +87,9 @@ class DjangoNetjsonconfigApp(AppConfig):
             immediate_sqlite_transactions, dispatch_uid="netjsonconfig-sqlite-immediate"
         )
         receivers.connect_model_receivers(self)
-        from .history import versions as history
+        from . import wiring
 
-        history.connect(self)
+        wiring.connect(self)
         from . import tasks
 
         tasks.ready()

@@ -9,6 +9,7 @@ from netjsonconfig import OpenVpn, Wireguard
 from django_netjsonconfig import signals
 from django_netjsonconfig.apps import get_model
 from django_netjsonconfig.pki import certificates as pki
+from django_netjsonconfig.vpn import dhparams
 from django_netjsonconfig.vpn import servers as vpns
 
 from ..factories import extra_fields, make_config
@@ -213,7 +214,7 @@ def test_dh_parameters_are_generated_in_the_background(
     from django_netjsonconfig import tasks
 
     monkeypatch.setattr(tasks.generate_dh, "delay", lambda *args: queued.append(args))
-    monkeypatch.setattr(vpns.subprocess, "run", lambda *a, **k: pytest.fail("DH in request"))
+    monkeypatch.setattr(dhparams.subprocess, "run", lambda *a, **k: pytest.fail("DH in request"))
 
     with django_capture_on_commit_callbacks(execute=True):
         vpn = make_vpn(OPENVPN)

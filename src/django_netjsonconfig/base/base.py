@@ -39,7 +39,7 @@ class BaseModel(models.Model):
     save changed (and so which signals to send and what to re-render).
     """
 
-    tracked_fields = ()
+    tracked_fields: tuple[str, ...] = ()
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     created = models.DateTimeField(_("created"), auto_now_add=True, editable=False)

@@ -19,11 +19,11 @@ DIGEST_CHOICES = (
 )
 
 
-def default_key_length():
+def default_key_length() -> int:
     return app_settings.DEFAULT_KEY_LENGTH
 
 
-def default_digest():
+def default_digest() -> str:
     return app_settings.DEFAULT_DIGEST
 
 
@@ -66,10 +66,10 @@ class BaseX509(BaseModel):
     class Meta:
         abstract = True
 
-    def __str__(self):
-        return self.name
+    def __str__(self) -> str:
+        return str(self.name)
 
-    def clean(self):
+    def clean(self) -> None:
         if bool(self.certificate.strip()) != bool(self.private_key.strip()):
             raise ValidationError(
                 _("To import an existing one, give both the certificate and its private key.")
@@ -93,7 +93,8 @@ class AbstractCa(BaseX509):
 class AbstractCert(BaseX509):
     """A certificate issued by one of the certificate authorities."""
 
-    ca = models.ForeignKey(
+    # named relative to the app that makes the model concrete (see base.vpn)
+    ca = models.ForeignKey(  # type: ignore[misc]
         "Ca", on_delete=models.PROTECT, related_name="certs", verbose_name=_("CA")
     )
     revoked = models.BooleanField(_("revoked"), default=False, db_index=True)

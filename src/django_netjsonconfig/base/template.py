@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,12 +10,20 @@ from .base import BaseConfig
 
 TYPE_CHOICES = (("generic", _("Generic")), ("vpn", _("VPN client")))
 
+#: what a VPN client template asks of the VPN room, filled when the app starts
+#: (``django_netjsonconfig.wiring``): the models do not import the services.
+#: ``clean_vpn_client(template)`` checks a VPN client template and generates its
+#: configuration when empty (``ValidationError``); ``vpn_client_config(vpn, backend,
+#: auto_cert)`` is the configuration generated for a server.
+clean_vpn_client: list[Callable[["AbstractTemplate"], None]] = []
+vpn_client_config: list[Callable[[Any, str, bool], dict[str, Any]]] = []
 
-def default_auto_cert():
+
+def default_auto_cert() -> bool:
     return app_settings.DEFAULT_AUTO_CERT
 
 
-def parse_tags(value):
+def parse_tags(value: Any) -> list[str]:
     """``"a b,c"`` or ``["a", "b"]`` -> ``["a", "b", "c"]`` (sorted, unique)."""
     if isinstance(value, str):
         value = value.replace(",", " ").split()
@@ -61,7 +72,8 @@ class AbstractTemplate(BaseConfig):
         blank=True,
         help_text=_("Devices registering with one of these tags get this template."),
     )
-    vpn = models.ForeignKey(
+    # named relative to the app that makes the model concrete (see base.vpn)
+    vpn = models.ForeignKey(  # type: ignore[misc]
         "Vpn",
         on_delete=models.CASCADE,
         null=True,
@@ -86,17 +98,16 @@ class AbstractTemplate(BaseConfig):
         verbose_name_plural = _("templates")
         ordering = ("name",)
 
-    def __str__(self):
-        return self.name
+    def __str__(self) -> str:
+        return str(self.name)
 
-    def clean(self):
+    def clean(self) -> None:
         self.clean_config_value()
         if self.type == "vpn":
             if not self.vpn_id:
                 raise ValidationError({"vpn": _("A VPN client template needs a VPN server.")})
-            from ..vpn import servers as vpns  # the client side is generated from the server
-
-            vpns.clean_template(self)
+            for check in clean_vpn_client:  # the client side is generated from the server
+                check(self)
         elif getattr(self, "vpn_id", None):
             raise ValidationError({"vpn": _("Only a VPN client template has a VPN server.")})
         if not self.config:
@@ -105,11 +116,10 @@ class AbstractTemplate(BaseConfig):
             raise ValidationError({"default_values": _("Must be a JSON object.")})
         self.tags = parse_tags(self.tags)
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.required:
             self.default = True  # a required template is also added by default
         if self.type == "vpn" and getattr(self, "vpn_id", None) and not self.config:
-            from ..vpn import servers as vpns
-
-            self.config = vpns.auto_client(self.vpn, self.backend, self.auto_cert)
+            for generate in vpn_client_config:
+                self.config = generate(self.vpn, self.backend, self.auto_cert)
         super().save(*args, **kwargs)

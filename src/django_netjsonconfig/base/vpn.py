@@ -6,6 +6,8 @@ client is created, changed or removed is ``vpn.servers`` and
 """
 
 import ipaddress
+from collections.abc import Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -19,15 +21,15 @@ from .base import BaseConfig, BaseModel
 VNI_MAX = 16777216
 
 
-def vpn_backend_choices():
+def vpn_backend_choices() -> Sequence[tuple[str, str]]:
     return app_settings.vpn_backend_choices()
 
 
-def default_vpn_backend():
+def default_vpn_backend() -> str:
     return app_settings.DEFAULT_VPN_BACKEND
 
 
-def validate_network(value):
+def validate_network(value: Any) -> None:
     try:
         ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
@@ -69,7 +71,9 @@ class AbstractVpn(BaseConfig):
         choices=vpn_backend_choices,
         default=default_vpn_backend,
     )
-    ca = models.ForeignKey(
+    # the models are named relative to the app that makes them concrete: the django-stubs
+    # plugin cannot find them from an abstract model (type: ignore[misc])
+    ca = models.ForeignKey(  # type: ignore[misc]
         "Ca",
         on_delete=models.PROTECT,
         null=True,
@@ -78,7 +82,7 @@ class AbstractVpn(BaseConfig):
         verbose_name=_("certificate authority"),
         help_text=_("Required for OpenVPN: it issues the server's and the clients' certificates"),
     )
-    cert = models.ForeignKey(
+    cert = models.ForeignKey(  # type: ignore[misc]
         "Cert",
         on_delete=models.SET_NULL,
         null=True,
@@ -162,20 +166,20 @@ class AbstractVpn(BaseConfig):
             )
         ]
 
-    def __str__(self):
-        return self.name
+    def __str__(self) -> str:
+        return str(self.name)
 
     @property
-    def checksum(self):
+    def checksum(self) -> str | None:
         return self.checksum_db
 
     @property
-    def variable_suffix(self):
+    def variable_suffix(self) -> str:
         """The suffix of this server's variables (``vpn_host_<suffix>``): its id in hex."""
         return self.pk.hex
 
-    def clean_fields(self, exclude=None):
-        errors = {}
+    def clean_fields(self, exclude: Any = None) -> None:
+        errors: dict[str, Any] = {}
         try:
             super().clean_fields(exclude)
         except ValidationError as error:
@@ -183,19 +187,23 @@ class AbstractVpn(BaseConfig):
         if clean_agent_key(self, exclude, errors):
             raise ValidationError(errors)
 
-    def clean(self):
+    def clean(self) -> None:
         self.clean_config_value()
 
 
 class AbstractVpnClient(BaseModel):
     """A config's membership of a VPN: its certificate, keys, address and VNI."""
 
-    config = models.ForeignKey("Config", on_delete=models.CASCADE, verbose_name=_("config"))
-    vpn = models.ForeignKey("Vpn", on_delete=models.CASCADE, verbose_name=_("VPN server"))
-    template = models.ForeignKey(
+    config = models.ForeignKey(  # type: ignore[misc]
+        "Config", on_delete=models.CASCADE, verbose_name=_("config")
+    )
+    vpn = models.ForeignKey(  # type: ignore[misc]
+        "Vpn", on_delete=models.CASCADE, verbose_name=_("VPN server")
+    )
+    template = models.ForeignKey(  # type: ignore[misc]
         "Template", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("template")
     )
-    cert = models.OneToOneField(
+    cert = models.OneToOneField(  # type: ignore[misc]
         "Cert",
         on_delete=models.SET_NULL,
         null=True,
@@ -235,5 +243,5 @@ class AbstractVpnClient(BaseModel):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.config} - {self.vpn}" if self.config_id and self.vpn_id else "VPN client"

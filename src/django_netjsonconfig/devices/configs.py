@@ -15,7 +15,7 @@ from ..polling import cache as pollcache
 from ..registry import Registry
 from ..rendering import context as context_service
 from ..rendering.render import RenderError, Source, backend_class, render_archive, render_text
-from ..vpn import clients as vpnclients
+from ..vpn import allocation
 from ..workflow.batch import managed
 from . import relations, rows
 
@@ -101,7 +101,7 @@ def validate(config, templates=None, device=None, group=None, field="config"):
         raise ValidationError(
             {"templates": f"template backend does not match the config backend: {', '.join(bad)}"}
         )
-    vpnclients.check(config, templates)
+    allocation.check(config, templates)
     try:
         render(config, templates, device, group)
     except RenderError as exc:
