@@ -1,8 +1,9 @@
 """Configs: what a device's configuration is made of, its checksum and its status."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
-from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,10 +15,16 @@ from ..base.config import AbstractConfig, truncate_reason
 from ..polling import cache as pollcache
 from ..registry import Registry
 from ..rendering import context as context_service
-from ..rendering.render import RenderError, Source, backend_class, render_archive, render_text
-from ..vpn import clients as vpnclients
-from ..workflow.batch import managed
-from . import relations, rows
+from ..rendering.render import RenderError
+from ..workflow import unit
+from ..workflow.sending import send_on_commit
+from . import records, relations, rows
+from .inputs import device_netjson as device_netjson
+from .inputs import ordered_templates, render
+from .inputs import preview as preview
+from .inputs import sources as sources
+from .inputs import validate as validate
+from .inputs import variable_layers as variable_layers
 
 #: Functions ``(config, templates)`` run by :func:`refresh` just before each render of a
 #: saved config (``templates``: its ordered templates), on every path (services,
@@ -31,81 +38,6 @@ from . import relations, rows
 #: every config, and a new config is then rendered only once saved.
 before_render = Registry("before-render hook")
 before_render.register("vpn_clients", "django_netjsonconfig.vpn.clients.sync")
-
-
-def _send_on_commit(signal, sender, **kwargs):
-    transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
-
-
-# --- inputs of a render ---------------------------------------------------------------
-def ordered_templates(config):
-    """The templates of a saved ``config`` in their order (ties, which bulk additions can
-    make, in the order they were added: as ``relations.ordered_templates_of`` gives them)."""
-    if config.pk is None:
-        return []
-    manager = config.templates
-    if "templates" in getattr(config, "_prefetched_objects_cache", {}):
-        return list(manager.all())
-    table = manager.through._meta.db_table
-    pk = manager.through._meta.pk.column
-    return list(manager.all().extra(order_by=[f"{table}.sort_value", f"{table}.{pk}"]))
-
-
-def device_netjson(config, device=None):
-    """The device's own NetJSON, with ``general.hostname`` set from the device name."""
-    device = device or config.device
-    netjson = dict(config.config or {}) if isinstance(config.config, dict) else {}
-    try:
-        schema = backend_class(config.backend).schema or {}
-    except RenderError:
-        schema = {}
-    if "general" in schema.get("properties", {}):
-        general = dict(netjson.get("general") or {})
-        if not general.get("hostname") and device.name:
-            general["hostname"] = device.name.replace(":", "-")
-        netjson["general"] = general
-    return netjson
-
-
-def sources(config, templates=None, device=None):
-    templates = ordered_templates(config) if templates is None else templates
-    out = [Source(f'template "{t.name}"', t.config or {}) for t in templates]
-    out.append(Source("device configuration", device_netjson(config, device)))
-    return out
-
-
-def variable_layers(config, templates=None, device=None, group=None):
-    device = device or config.device
-    templates = ordered_templates(config) if templates is None else templates
-    return context_service.layers(device, templates, config.context, group, config=config)
-
-
-def render(config, templates=None, device=None, group=None):
-    """Archive and checksum of ``config`` as it is now (saved or not)."""
-    templates = ordered_templates(config) if templates is None else templates
-    context = context_service.merge(variable_layers(config, templates, device, group))
-    return render_archive(config.backend, sources(config, templates, device), context)
-
-
-def preview(config, templates=None, device=None, group=None):
-    templates = ordered_templates(config) if templates is None else templates
-    context = context_service.merge(variable_layers(config, templates, device, group))
-    return render_text(config.backend, sources(config, templates, device), context)
-
-
-def validate(config, templates=None, device=None, group=None, field="config"):
-    """Raise a Django ``ValidationError`` on ``field`` if the config cannot render."""
-    templates = ordered_templates(config) if templates is None else templates
-    bad = [t.name for t in templates if t.backend != config.backend]
-    if bad:
-        raise ValidationError(
-            {"templates": f"template backend does not match the config backend: {', '.join(bad)}"}
-        )
-    vpnclients.check(config, templates)
-    try:
-        render(config, templates, device, group)
-    except RenderError as exc:
-        raise ValidationError({field: exc.message}) from None
 
 
 # --- templates -------------------------------------------------------------------------
@@ -233,7 +165,7 @@ def store_result(config, result, action, *, signal=True):
     if not _store(config, fields, previous_status, token=config.render_pending):
         return False
     if modified and signal:
-        _send_on_commit(
+        send_on_commit(
             signals.config_modified,
             type(config),
             instance=config,
@@ -257,7 +189,7 @@ def _store(config, fields, previous_status, *, token=None):
     if "checksum_db" in fields or "render_pending" in fields:
         pollcache.invalidate(config.device_id)
     if config.status != previous_status:
-        _send_on_commit(signals.config_status_changed, type(config), instance=config)
+        send_on_commit(signals.config_status_changed, type(config), instance=config)
     return True
 
 
@@ -273,35 +205,34 @@ def set_status(config, status, reason=""):
 
 # --- saving ----------------------------------------------------------------------------------
 @transaction.atomic
-def save(config, templates=None, *, created=None, old_backend=None):
+def save(
+    config: Any,
+    templates: list[Any] | None = None,
+    *,
+    created: bool | None = None,
+    old_backend: str | None = None,
+) -> Any:
     """Save ``config`` (and its ordered ``templates`` when given) and render it once.
 
     A new config starts with the default and group templates of its backend.
     Signals: on an existing config, ``config_backend_changed`` when the backend
-    changed and ``config_modified`` when the rendered output changed.
+    changed and ``config_modified`` when the rendered output changed. The save
+    goes through the model receivers like any other (``old_backend`` is what the
+    config was loaded with; kept for callers that pass it).
     """
     created = config._state.adding if created is None else created
-    if old_backend is None and not created:
-        old_backend = config.loaded_value("backend")
-    with managed():
-        if not created and templates is not None:
-            check_required_kept(config, templates)
-        config.save()
-        if created:
-            config.templates.set(initial_templates(config, templates))
-        elif templates is not None:
-            old = [t.pk for t in ordered_templates(config)]
-            if [t.pk for t in templates] != old:
-                config.templates.set(templates)
-                action = "m2m_templates_changed"
-            else:
-                action = "config_changed"
-        if old_backend and old_backend != config.backend and not created:
-            send_backend_changed(config, old_backend, adjust_templates=templates is None)
+    if not created and templates is not None:
+        check_required_kept(config, templates)
+    config.save()  # a changed backend: templates adjusted, config_backend_changed
+    action = "config_changed"
     if created:
-        refresh(config, signal=False)
-    else:
-        refresh(config, action if templates is not None else "config_changed")
+        config.templates.set(initial_templates(config, templates))
+    elif templates is not None:
+        if [t.pk for t in templates] != [t.pk for t in ordered_templates(config)]:
+            config.templates.set(templates)
+            action = "m2m_templates_changed"
+    records.render(config, None if created else action)
+    unit.settle()
     return config
 
 
@@ -368,38 +299,46 @@ def prepare_new(device, backend, templates=()):
     return NewConfig(config, chosen, None)
 
 
-def save_new(new):
+def save_new(new: NewConfig) -> Any:
     """Save a config from :func:`prepare_new` with its templates and its render: one
     ``INSERT`` for the config (checksum and archive included), one for its templates;
     a config a hook needs saved is rendered now. No ``config_modified`` (a creation)."""
     config = new.config
     previous_status = config.status
     if new.result is not None:
-        for name, value in outcome(config, new.result).fields.items():
+        for name, value in (outcome(config, new.result).fields or {}).items():
             setattr(config, name, value)
-    with managed():
+    with transaction.atomic():
         config.save(force_insert=True)
         relations.insert_templates(config, new.templates)
-    if new.result is None:
-        refresh(config, signal=False, templates=new.templates)
-        return config
+        if new.result is None:
+            records.render(config, None)
+            unit.settle()
+            return config
+        records.rendered(config)
     pollcache.invalidate(config.device_id)
     if config.status != previous_status:
-        _send_on_commit(signals.config_status_changed, type(config), instance=config)
+        send_on_commit(signals.config_status_changed, type(config), instance=config)
     return config
 
 
-def add_templates(config, templates, *, action="m2m_templates_changed", signal=True):
+@transaction.atomic
+def add_templates(
+    config: Any, templates: list[Any], *, action: str = "m2m_templates_changed", signal: bool = True
+) -> bool:
+    """Append ``templates`` (those it lacks) to ``config`` and render it; returns False
+    when it had them all."""
     current = ordered_templates(config)
     new = [t for t in templates if t not in current]
     if not new:
         return False
-    with managed():
-        config.templates.add(*new)
-    return refresh(config, action, signal=signal)
+    config.templates.add(*new)
+    records.render(config, action if signal else None)
+    unit.settle()
+    return True
 
 
-def send_backend_changed(config, old_backend, *, adjust_templates=True):
+def send_backend_changed(config: Any, old_backend: str, *, adjust_templates: bool = True) -> None:
     """After a backend change: keep only templates of the new backend, add its required
     and group templates, and send ``config_backend_changed``."""
     if adjust_templates:
@@ -407,9 +346,8 @@ def send_backend_changed(config, old_backend, *, adjust_templates=True):
         kept = [t for t in current if t.backend == config.backend]
         wanted = initial_templates(config, kept)
         if [t.pk for t in wanted] != [t.pk for t in current]:
-            with managed():
-                config.templates.set(wanted)
-    _send_on_commit(
+            config.templates.set(wanted)
+    send_on_commit(
         signals.config_backend_changed,
         type(config),
         instance=config,

@@ -3,7 +3,6 @@
 import hmac
 import re
 from dataclasses import dataclass
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,7 +14,7 @@ from ..apps import get_model
 from ..base.template import parse_tags
 from ..settings import app_settings
 from ..validators import normalize_mac
-from ..workflow.batch import managed
+from ..workflow.sending import send_on_commit
 from . import configs
 from .devices import get_config, management_address
 
@@ -93,13 +92,8 @@ def register(params, remote_addr=None, device_model=None, new_device_fields=None
         except IntegrityError:
             if attempt == 2:
                 raise RegistrationError("error: concurrent registration, retry", 409) from None
-    transaction.on_commit(
-        partial(
-            signals.device_registered.send,
-            sender=device_model,
-            instance=result.device,
-            is_new=result.is_new,
-        )
+    send_on_commit(
+        signals.device_registered, device_model, instance=result.device, is_new=result.is_new
     )
     return result
 
@@ -205,9 +199,7 @@ def _prepare_new(device_model, params, mac, remote_addr, new_device_fields):
 
 
 def _create(device, new_config):
-    with managed():
-        device.save(force_insert=True)
-    device.mark_saved()
+    device.save(force_insert=True)
     configs.save_new(new_config)
     return Registered(device, True)
 
@@ -231,12 +223,7 @@ def _register(device_model, params, mac, remote_addr, new_device_fields=None):
         ):
             device.key = params["key"]
     _update_fields(device, params, mac, remote_addr)
-    if is_new:
-        with managed():
-            device.save()
-        device.mark_saved()
-    else:
-        device.save()  # the model receiver sends the signals of a rename
+    device.save()  # the model receiver sends the signals of a rename
     config = None if is_new else get_config(device)
     tagged = _tagged(params)
     if config is None:

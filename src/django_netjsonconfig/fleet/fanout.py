@@ -23,13 +23,16 @@ polls render on demand and ``manage.py netjsonconfig_render_pending`` (or the
 next fan-out) finishes the rest. Nothing is lost.
 """
 
+from __future__ import annotations
+
 import logging
 import math
 import threading
 import time
+from typing import Any
 
 from django.db import close_old_connections, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from ..apps import get_model
 from ..devices import configs, relations
@@ -37,6 +40,7 @@ from ..polling import cache as pollcache
 from ..queue import background
 from ..rendering import context as context_service
 from ..settings import app_settings
+from ..workflow import unit
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +48,7 @@ logger = logging.getLogger(__name__)
 mode = background.mode  # how background work runs (``NETJSONCONFIG_FANOUT``)
 
 
-def mark(queryset, action, *, render=True):
+def mark(queryset: QuerySet[Any], action: str, *, render: bool = True) -> int:
     """Record that the configs of ``queryset`` must be re-rendered; returns how many.
 
     One ``UPDATE`` whatever their number. With ``render=False`` the caller
@@ -59,8 +63,14 @@ def mark(queryset, action, *, render=True):
     return count
 
 
-def schedule():
-    """Have the pending configs re-rendered, the way ``mode()`` says."""
+def schedule() -> None:
+    """Have the pending configs re-rendered once the transaction commits: one background
+    run however many changes the transaction made (see ``workflow.unit.background``)."""
+    unit.background("render")
+
+
+def _start_renders(_ids: set[Any]) -> None:
+    """Start re-rendering the pending configs, the way ``mode()`` says."""
     if mode() == "thread":
         transaction.on_commit(_wake_thread)
         return
@@ -76,11 +86,14 @@ def schedule():
     )
 
 
+unit.register_background("render", _start_renders)
+
+
 _catch_up_lock = threading.Lock()
 _catch_up = {"stamp": None, "next": 0.0, "warned": None}
 
 
-def catch_up_global_context():
+def catch_up_global_context() -> int:
     """Mark the configs rendered with other global variables or backends than this
     process's by a process with older ones (``NETJSONCONFIG_CONTEXT`` changed, a restart
     with other settings); returns how many.

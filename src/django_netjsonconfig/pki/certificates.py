@@ -29,7 +29,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..settings import app_settings
-from ..workflow.batch import managed
 
 # DER BIT STRINGs of the Netscape certificate type: client (bit 0), server (bit 1)
 NS_CERT_TYPES = {"client": b"\x03\x02\x07\x80", "server": b"\x03\x02\x06\x40"}
@@ -383,15 +382,7 @@ def save_cert(cert):
 
 
 def _save(obj):
-    created = obj._state.adding
-    changed = set() if created else obj.changed_fields()
-    with managed():
-        obj.save()
-    obj.mark_saved()
-    if changed & {"certificate", "private_key"}:
-        from ..vpn import servers as vpns
-
-        vpns.certificate_changed(obj)
+    obj.save()  # the model receiver has what shows a new certificate text re-rendered
 
 
 # --- renew, revoke, CRL ---------------------------------------------------------------------

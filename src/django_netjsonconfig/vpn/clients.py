@@ -33,7 +33,6 @@ from ..base.vpn import VNI_MAX
 from ..pki import certificates as pki
 from ..rendering.render import RenderError
 from ..settings import app_settings
-from ..workflow.batch import managed
 from . import addresses
 from . import servers as vpns
 
@@ -119,8 +118,7 @@ def _sync(config, templates):
             continue
         if client.template_id != template.pk or client.auto_cert != template.auto_cert:
             client.template, client.auto_cert = template, template.auto_cert
-            with managed():
-                client.save(update_fields=["template", "auto_cert", "modified"])
+            client.save(update_fields=["template", "auto_cert", "modified"])
             changed = True
         changed |= provision(client)
     for template in wanted.values():
@@ -216,7 +214,7 @@ def provision(client):
     adding = client._state.adding
     for _attempt in range(ATTEMPTS):
         try:
-            with transaction.atomic(), managed():
+            with transaction.atomic():
                 if new_cert is not None:
                     new_cert.save(force_insert=True)
                     client.cert = new_cert
@@ -267,8 +265,7 @@ def deprovision(client):
             setattr(client, field, empty)
             changed = True
     if changed or client._state.adding:
-        with managed():
-            client.save()
+        client.save()
         vpns.peers_changed(client.vpn_id)
     return changed
 
@@ -381,7 +378,7 @@ def set_address(client, address):
         raise ValidationError({"ip_address": f"The address {address} is already taken."})
     client.ip_address = address
     try:
-        with transaction.atomic(), managed():
+        with transaction.atomic():
             client.save(update_fields=["ip_address", "modified"])
     except IntegrityError:
         raise ValidationError({"ip_address": f"The address {address} is already taken."}) from None

@@ -29,7 +29,6 @@ from ..pki import certificates as pki
 from ..rendering.render import RenderError, Source, backend_class, render_archive, render_text
 from ..settings import app_settings
 from ..vpn_backends import main_property
-from ..workflow.batch import managed
 from . import addresses
 
 logger = logging.getLogger(__name__)
@@ -612,8 +611,7 @@ def issue_server_cert(vpn):
         **pki.extra_fields(cert_model, vpn, ca),
     )
     pki.generate_cert(cert)
-    with managed():
-        cert.save()
+    cert.save()
     cert.mark_saved()
     return cert
 
@@ -623,15 +621,9 @@ def save(vpn):
     """Save ``vpn`` (new or changed) with what the controller generates, render it,
     and have what depends on it follow. Raises ``ValidationError``; then nothing is
     saved (the server certificate it would have issued included)."""
-    created = vpn._state.adding
-    changed = set() if created else vpn.changed_fields()
     validate(vpn)
-    needs_dh = prepare(vpn)
-    if not created:
-        changed = vpn.changed_fields() | changed
-    with managed():
-        vpn.save()
-    after_save(vpn, created, changed, needs_dh=needs_dh)
+    prepare(vpn)
+    vpn.save()  # the model receiver runs after_save()
     return vpn
 
 

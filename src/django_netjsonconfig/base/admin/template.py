@@ -2,9 +2,7 @@
 
 from django.contrib import admin
 
-from ...devices import groups
 from ...devices import templates as templates_service
-from ...workflow.batch import managed
 from .device import AdminMedia
 from .forms import BaseForm
 from .mixins import (
@@ -52,8 +50,8 @@ class AbstractTemplateAdmin(PreviewDownloadMixin, SecretFieldsMixin, admin.Model
 
 
 class AbstractDeviceGroupAdmin(SortedTemplatesMixin, SecretFieldsMixin, admin.ModelAdmin):
-    """Device groups; a change of their templates reaches the devices through
-    ``devices.groups.templates_changed``."""
+    """Device groups; a change of their templates reaches the devices through the
+    model receivers and the unit of work (``workflow.unit``), as any other write."""
 
     form = BaseForm
     list_display = ("name", "description", "created")
@@ -65,17 +63,9 @@ class AbstractDeviceGroupAdmin(SortedTemplatesMixin, SecretFieldsMixin, admin.Mo
         preferred = ("name", "description", "templates", "context", "meta_data")
         return ordered_fields(super().get_fields(request, obj), preferred, obj)
 
-    def save_model(self, request, obj, form, change):
-        # the templates as they were, before anything of this request is saved
-        form.old_templates = list(obj.templates.all()) if change else []
-        super().save_model(request, obj, form, change)
-
     def save_related(self, request, form, formsets, change):
-        group = form.instance
-        with managed():
-            form.save_m2m()
-        if "templates" in form.cleaned_data:
-            new_templates = list(group.templates.all())
-            groups.templates_changed(group, getattr(form, "old_templates", []), new_templates)
+        # the templates change through the m2m manager: the receivers bring the
+        # devices along and the unit of work sends ``group_templates_changed`` once
+        form.save_m2m()
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
