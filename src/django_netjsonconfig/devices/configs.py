@@ -308,7 +308,7 @@ def save_new(new: NewConfig) -> Any:
     if new.result is not None:
         for name, value in (outcome(config, new.result).fields or {}).items():
             setattr(config, name, value)
-    with transaction.atomic():
+    with unit.atomic():
         config.save(force_insert=True)
         relations.insert_templates(config, new.templates)
         if new.result is None:

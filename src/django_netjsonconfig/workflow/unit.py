@@ -256,6 +256,13 @@ def settle(using: str | None = None) -> None:
         unit.settle()
 
 
+def atomic(using: str | None = None) -> transaction.Atomic:
+    """An atomic block for a workflow that records and settles: it joins the transaction
+    of the current unit when that one waits for its commit (no savepoint), else opens
+    one, so that what the workflow records is done once, when it settles."""
+    return transaction.atomic(using=using, savepoint=not current(using).deferred)
+
+
 def background(name: str, ids: Iterable[Any] = ()) -> None:
     """Have the background work ``name`` run for ``ids`` once, when the transaction
     commits (however many times it is asked for in it); in the ``inline`` mode of
