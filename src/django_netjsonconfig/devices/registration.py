@@ -14,6 +14,7 @@ from ..apps import get_model
 from ..base.template import parse_tags
 from ..settings import app_settings
 from ..validators import normalize_mac
+from ..workflow import unit
 from ..workflow.sending import send_on_commit
 from . import configs
 from .devices import get_config, management_address
@@ -230,4 +231,5 @@ def _register(device_model, params, mac, remote_addr, new_device_fields=None):
         configs.create_for_device(device, params["backend"], tagged)
     elif tagged:
         configs.add_templates(config, tagged)
+    unit.settle()  # a changed name, key or hardware id: the config rendered before the answer
     return Registered(device, is_new)

@@ -15,6 +15,7 @@ from ...rendering.render import RenderError
 from ...settings import app_settings
 from ...validators import normalize_mac
 from ...vpn import clients as vpnclients
+from ...workflow import unit
 from .fleet import ConfigStatusListFilter, FleetAdminMixin
 from .forms import AbstractConfigForm, BaseForm, inherited_field_names
 from .mixins import (
@@ -202,6 +203,12 @@ class AbstractDeviceAdmin(
         "notes",
     )
     Media = AdminMedia
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # what the device's own save recorded (a rename re-renders its config) is done
+        # now, in the request's transaction, as the page shows it next
+        unit.settle()
 
     def __init__(self, model, admin_site):
         config_model = model._meta.get_field("config").related_model

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from ...devices import templates as templates_service
+from ...workflow import unit
 from .device import AdminMedia
 from .forms import BaseForm
 from .mixins import (
@@ -69,3 +70,4 @@ class AbstractDeviceGroupAdmin(SortedTemplatesMixin, SecretFieldsMixin, admin.Mo
         form.save_m2m()
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+        unit.settle()
