@@ -17,7 +17,8 @@ A unit belongs to the outermost atomic block of a connection that the app or its
 caller opened (a test case's own blocks do not count: in a test, the block a workflow
 opens is its transaction). A rolled back transaction or savepoint drops what was
 recorded inside it: each savepoint level registers one ``on_commit`` token, which
-Django discards with the savepoint, and only records whose token is alive are done.
+Django discards with the savepoint (or the transaction); the unit holds its tokens
+weakly, and only records whose token still exists are done.
 
 The steps are registered by the domain packages (:func:`register_step`), the named
 background work by whoever runs it (:func:`register_background`), so that this module
@@ -77,7 +78,7 @@ class _Token:
 @dataclass
 class _Entry:
     value: Any
-    token: _Token | None
+    token: weakref.ref[_Token] | None  # None: a unit outside any transaction
 
 
 class Unit:
@@ -89,7 +90,7 @@ class Unit:
         self.sid = sid  # that block's savepoint, when it has one
         self.deferred = deferred  # settles at commit (or when asked), not after each record
         self.records: dict[str, dict[Hashable, _Entry]] = {}
-        self.tokens: dict[tuple[str | None, ...], _Token] = {}
+        self.tokens: dict[tuple[str | None, ...], weakref.ref[_Token]] = {}
         self.done = False
 
     # --- recording ----------------------------------------------------------------------
@@ -101,14 +102,14 @@ class Unit:
         token = self._token()
         bucket = self.records.setdefault(kind, {})
         old = bucket.get(key)
-        if old is not None and merge is not None and self._alive(old.token, token):
+        if old is not None and merge is not None and _alive(old.token):
             value = merge(old.value, value)
-        bucket[key] = _Entry(value, token)
+        bucket[key] = _Entry(value, None if token is None else weakref.ref(token))
 
     def get(self, kind: str, key: Hashable) -> Any:
         """The live record of ``kind`` for ``key``, or None."""
         entry = self.records.get(kind, {}).get(key)
-        if entry is None or not self._alive(entry.token, self._current_token()):
+        if entry is None or not _alive(entry.token):
             return None
         return entry.value
 
@@ -119,66 +120,52 @@ class Unit:
     def _connection(self) -> BaseDatabaseWrapper:
         return transaction.get_connection(self.using)
 
-    def _current_token(self) -> _Token | None:
-        if self.scope is None:
-            return None
-        return self.tokens.get(tuple(self._connection().savepoint_ids))
-
     def _token(self) -> _Token | None:
+        """The token of the current savepoint level (registered with ``on_commit``, which
+        holds the only strong reference to it)."""
         if self.scope is None:
             return None
         level = tuple(self._connection().savepoint_ids)
-        token = self.tokens.get(level)
+        known = self.tokens.get(level)
+        token = known() if known is not None else None
         if token is None:
-            token = self.tokens[level] = _Token(self)
+            token = _Token(self)
+            self.tokens[level] = weakref.ref(token)
             transaction.on_commit(token, using=self.using)
         return token
-
-    def _alive(self, token: _Token | None, current: _Token | None) -> bool:
-        if token is None or token is current:
-            return True
-        return any(entry[1] is token for entry in self._connection().run_on_commit)
 
     def alive(self) -> bool:
         """Whether the transaction it belongs to still runs (not committed, not rolled back)."""
         if self.done:
             return False
-        if not self.tokens:
-            return True
-        tokens = set(map(id, self.tokens.values()))
-        return any(id(entry[1]) in tokens for entry in self._connection().run_on_commit)
+        return not self.tokens or any(ref() is not None for ref in self.tokens.values())
 
     # --- doing ----------------------------------------------------------------------------
-    def _take(self, kind: str, running: _Token | None = None) -> dict[Any, Any]:
+    def _take(self, kind: str) -> dict[Any, Any]:
         bucket = self.records.pop(kind, None)
         if not bucket:
             return {}
-        registered = {id(entry[1]) for entry in self._connection().run_on_commit}
-        return {
-            key: entry.value
-            for key, entry in bucket.items()
-            if entry.token is None or entry.token is running or id(entry.token) in registered
-        }
+        return {key: entry.value for key, entry in bucket.items() if _alive(entry.token)}
 
-    def settle(self, running: _Token | None = None) -> None:
+    def settle(self) -> None:
         """Do the settle steps of what was recorded (each record once)."""
         for _round in range(10):  # a step may record more for another
             pending = False
             for kind, spec in _kinds.items():
                 if spec.after_commit:
                     continue
-                taken = self._take(kind, running)
+                taken = self._take(kind)
                 if taken:
                     pending = True
                     spec.step(taken)
             if not pending:
                 return
 
-    def after_commit(self, running: _Token | None = None) -> None:
+    def after_commit(self) -> None:
         """Do the after-commit steps of what was recorded."""
         for kind, spec in _kinds.items():
             if spec.after_commit:
-                taken = self._take(kind, running)
+                taken = self._take(kind)
                 if taken:
                     spec.step(taken)
 
@@ -190,8 +177,13 @@ class Unit:
         _forget(self)
         if any(not spec.after_commit and self.records.get(kind) for kind, spec in _kinds.items()):
             with transaction.atomic(using=self.using):
-                self.settle(token)
-        self.after_commit(token)
+                self.settle()
+        self.after_commit()
+
+
+def _alive(token: weakref.ref[_Token] | None) -> bool:
+    """Whether a record's token still exists: its savepoint was not rolled back."""
+    return token is None or token() is not None
 
 
 # --- the registry: one unit per connection ------------------------------------------------
