@@ -8,7 +8,6 @@ import hmac
 import logging
 import re
 import uuid
-from functools import partial
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl
 
@@ -29,6 +28,7 @@ from ..polling import cache as pollcache
 from ..rendering import archivecache
 from ..rendering.render import RenderError
 from ..settings import app_settings
+from ..workflow import sending
 
 logger = logging.getLogger(__name__)
 
@@ -264,13 +264,7 @@ class ControllerView(View):
 
     @staticmethod
     def send_on_commit(signal, sender, **kwargs):
-        # outside a transaction on_commit() sends at once, but it asks the connection
-        # first, which opens one: a poll answered from the cache would open (and
-        # close) a database connection for nothing
-        if transaction.get_connection().in_atomic_block:
-            transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
-        else:
-            signal.send(sender=sender, **kwargs)
+        sending.send_on_commit(signal, sender, **kwargs)
 
 
 def instance_from_values(model, values):

@@ -14,4 +14,10 @@ from django.dispatch import Signal
 
 def send_on_commit(signal: Signal, sender: Any, **kwargs: Any) -> None:
     """Send ``signal`` with ``sender`` and ``kwargs`` once the transaction commits."""
-    transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
+    # outside a transaction on_commit() sends at once, but it asks the connection first,
+    # which opens one: a poll answered from the cache would open (and close) a database
+    # connection for nothing
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
+    else:
+        signal.send(sender=sender, **kwargs)
