@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -15,7 +16,7 @@ from ..base.config import AbstractConfig, truncate_reason
 from ..polling import cache as pollcache
 from ..registry import Registry
 from ..rendering import context as context_service
-from ..rendering.render import RenderError
+from ..rendering.render import Rendered, RenderError
 from ..workflow import unit
 from ..workflow.sending import send_on_commit
 from . import records, relations, rows
@@ -41,7 +42,7 @@ before_render.register("vpn_clients", "django_netjsonconfig.vpn.clients.sync")
 
 
 # --- templates -------------------------------------------------------------------------
-def default_templates(backend, group=None):
+def default_templates(backend: str, group: Any = None) -> list[Any]:
     """Templates a new config of ``backend`` starts with: required, default, then the group's."""
     template_model = get_model("template")
     found = list(
@@ -58,7 +59,7 @@ def default_templates(backend, group=None):
     return unique
 
 
-def check_required_kept(config, new_templates):
+def check_required_kept(config: Any, new_templates: list[Any]) -> None:
     """Refuse a template list that drops one of the config's required templates."""
     required = {
         t.pk for t in get_model("template").objects.filter(required=True, backend=config.backend)
@@ -73,14 +74,16 @@ def check_required_kept(config, new_templates):
         )
 
 
-def global_fingerprint():
+def global_fingerprint() -> str:
     """What a render records of what it depends on besides the config itself (the global
     variables and the backends): this process's settings stamp (``context.settings_stamp``)."""
     return context_service.settings_stamp().text
 
 
 # --- checksum and status -------------------------------------------------------------------
-def hooks_for(configs, templates_of):
+def hooks_for(
+    configs: list[Any], templates_of: dict[Any, list[Any]]
+) -> list[tuple[Any, set[Any] | None]]:
     """The before-render hooks for ``configs`` (``templates_of``: ``{pk: templates}``):
     ``[(hook, pks it must run for, or None: all)]``, asking each ``needed`` once."""
     out = []
@@ -90,7 +93,9 @@ def hooks_for(configs, templates_of):
     return out
 
 
-def prepare(config, templates, hooks):
+def prepare(
+    config: Any, templates: list[Any], hooks: list[tuple[Any, set[Any] | None]]
+) -> Rendered | RenderError:
     """Run the ``hooks`` (from :func:`hooks_for`) for ``config`` and render it with its
     ordered ``templates``: a ``Rendered``, or the ``RenderError`` that stopped it."""
     try:
@@ -108,7 +113,7 @@ class Outcome(NamedTuple):
     modified: bool  # ... to a new rendered one: ``config_modified`` is due
 
 
-def outcome(config, result):
+def outcome(config: Any, result: Rendered | RenderError) -> Outcome:
     """What storing ``result`` (from :func:`prepare`) means for ``config`` as it was read."""
     stamp = context_service.settings_stamp()
     fingerprint = stamp.text
@@ -139,7 +144,13 @@ def outcome(config, result):
     return Outcome(fields, True, True)
 
 
-def refresh(config, action="config_changed", *, signal=True, templates=None):
+def refresh(
+    config: Any,
+    action: str = "config_changed",
+    *,
+    signal: bool = True,
+    templates: list[Any] | None = None,
+) -> bool:
     """Render ``config`` and store its checksum and archive.
 
     The status becomes ``modified`` only when the checksum changes; then
@@ -154,7 +165,9 @@ def refresh(config, action="config_changed", *, signal=True, templates=None):
     return store_result(config, result, action, signal=signal)
 
 
-def store_result(config, result, action, *, signal=True):
+def store_result(
+    config: Any, result: Rendered | RenderError, action: str, *, signal: bool = True
+) -> bool:
     """Store what :func:`prepare` gave for ``config`` (see :func:`refresh`), only if no
     newer render was requested since ``config`` was read; returns :func:`refresh`'s value.
     The signals and the poll cache follow the commit of the current transaction."""
@@ -177,7 +190,9 @@ def store_result(config, result, action, *, signal=True):
     return changed
 
 
-def _store(config, fields, previous_status, *, token=None):
+def _store(
+    config: Any, fields: dict[str, Any], previous_status: str, *, token: int | None = None
+) -> bool:
     """Write ``fields``; with a render ``token``, only if no newer render was requested
     (and then clear the request). Returns False when a newer request won."""
     if token is not None:
@@ -193,7 +208,7 @@ def _store(config, fields, previous_status, *, token=None):
     return True
 
 
-def set_status(config, status, reason=""):
+def set_status(config: Any, status: str, reason: str = "") -> bool:
     """Record the status a device reported."""
     previous = config.status
     reason = truncate_reason(reason) if status == "error" else ""
@@ -236,7 +251,7 @@ def save(
     return config
 
 
-def initial_templates(config, chosen=None):
+def initial_templates(config: Any, chosen: Iterable[Any] | None = None) -> list[Any]:
     """Templates of a new config: the defaults when none are chosen, else the chosen
     ones in their order; the required and group templates of its backend in any case
     (first, unless they were chosen: then where the operator put them)."""
@@ -257,7 +272,7 @@ def initial_templates(config, chosen=None):
     return unique
 
 
-def inherited_fields(config_model, device):
+def inherited_fields(config_model: Any, device: Any) -> dict[str, Any]:
     """Values a new config takes from its device: the fields both models have that are
     not ours (an extender's ``organization``, for instance)."""
     ours = {f.name for f in AbstractConfig._meta.get_fields()} | {"templates", "vpn", "id"}
@@ -269,19 +284,19 @@ def inherited_fields(config_model, device):
     }
 
 
-def create_for_device(device, backend, templates=()):
+def create_for_device(device: Any, backend: str, templates: Iterable[Any] = ()) -> Any:
     """A new config for ``device``: default, group and the given templates."""
     return save_new(prepare_new(device, backend, templates))
 
 
 @dataclass
 class NewConfig:
-    config: object  # not saved
-    templates: list  # in their order
-    result: object  # from prepare(); None: rendered once saved (a hook needs it saved)
+    config: Any  # not saved
+    templates: list[Any]  # in their order
+    result: Rendered | RenderError | None  # from prepare(); None: rendered once saved
 
 
-def prepare_new(device, backend, templates=()):
+def prepare_new(device: Any, backend: str, templates: Iterable[Any] = ()) -> NewConfig:
     """A new config for ``device``, not saved, and nothing written: its templates (the
     default and group ones of ``backend``, then those of ``templates`` of ``backend``)
     and, unless a before-render hook needs it saved first, its render. A registration

@@ -135,7 +135,7 @@ def update_addresses(
     between devices in a private network. Returns True when something changed.
     """
     management_ip = management_ip or None
-    updates = {}
+    updates: dict[str, Any] = {}
     if last_ip and device.last_ip != last_ip:
         updates["last_ip"] = last_ip
     if device.management_ip != management_ip:

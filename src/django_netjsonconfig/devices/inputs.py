@@ -4,10 +4,13 @@ not). ``devices.configs`` gives them under the same names."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 
 from ..rendering import context as context_service
 from ..rendering.render import (
+    Rendered,
     RenderError,
     Source,
     backend_class,
@@ -17,7 +20,7 @@ from ..rendering.render import (
 from ..vpn import clients as vpnclients
 
 
-def ordered_templates(config):
+def ordered_templates(config: Any) -> list[Any]:
     """The templates of a saved ``config`` in their order (ties, which bulk additions can
     make, in the order they were added: as ``relations.ordered_templates_of`` gives them)."""
     if config.pk is None:
@@ -30,7 +33,7 @@ def ordered_templates(config):
     return list(manager.all().extra(order_by=[f"{table}.sort_value", f"{table}.{pk}"]))
 
 
-def device_netjson(config, device=None):
+def device_netjson(config: Any, device: Any = None) -> dict[str, Any]:
     """The device's own NetJSON, with ``general.hostname`` set from the device name."""
     device = device or config.device
     netjson = dict(config.config or {}) if isinstance(config.config, dict) else {}
@@ -46,33 +49,45 @@ def device_netjson(config, device=None):
     return netjson
 
 
-def sources(config, templates=None, device=None):
+def sources(config: Any, templates: list[Any] | None = None, device: Any = None) -> list[Source]:
     templates = ordered_templates(config) if templates is None else templates
     out = [Source(f'template "{t.name}"', t.config or {}) for t in templates]
     out.append(Source("device configuration", device_netjson(config, device)))
     return out
 
 
-def variable_layers(config, templates=None, device=None, group=None):
+def variable_layers(
+    config: Any, templates: list[Any] | None = None, device: Any = None, group: Any = None
+) -> Any:
     device = device or config.device
     templates = ordered_templates(config) if templates is None else templates
     return context_service.layers(device, templates, config.context, group, config=config)
 
 
-def render(config, templates=None, device=None, group=None):
+def render(
+    config: Any, templates: list[Any] | None = None, device: Any = None, group: Any = None
+) -> Rendered:
     """Archive and checksum of ``config`` as it is now (saved or not)."""
     templates = ordered_templates(config) if templates is None else templates
     context = context_service.merge(variable_layers(config, templates, device, group))
     return render_archive(config.backend, sources(config, templates, device), context)
 
 
-def preview(config, templates=None, device=None, group=None):
+def preview(
+    config: Any, templates: list[Any] | None = None, device: Any = None, group: Any = None
+) -> str:
     templates = ordered_templates(config) if templates is None else templates
     context = context_service.merge(variable_layers(config, templates, device, group))
     return render_text(config.backend, sources(config, templates, device), context)
 
 
-def validate(config, templates=None, device=None, group=None, field="config"):
+def validate(
+    config: Any,
+    templates: list[Any] | None = None,
+    device: Any = None,
+    group: Any = None,
+    field: str = "config",
+) -> None:
     """Raise a Django ``ValidationError`` on ``field`` if the config cannot render."""
     templates = ordered_templates(config) if templates is None else templates
     bad = [t.name for t in templates if t.backend != config.backend]

@@ -90,7 +90,7 @@ unit.register_background("render", _start_renders)
 
 
 _catch_up_lock = threading.Lock()
-_catch_up = {"stamp": None, "next": 0.0, "warned": None}
+_catch_up: dict[str, Any] = {"stamp": None, "next": 0.0, "warned": None}
 
 
 def catch_up_global_context() -> int:

@@ -1,6 +1,9 @@
 """Admin of templates and device groups."""
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from ...devices import templates as templates_service
 from ...workflow import unit
@@ -39,14 +42,14 @@ class AbstractTemplateAdmin(PreviewDownloadMixin, SecretFieldsMixin, admin.Model
     readonly_fields = ("created", "modified")
     Media = AdminMedia
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ordered_fields(super().get_fields(request, obj), TEMPLATE_FIELDS, obj)
 
-    def get_preview_form(self, request, obj):
+    def get_preview_form(self, request: HttpRequest, obj: Any) -> Any:
         form_class = self.get_form(request, obj, change=obj is not None)
         return form_class(request.POST, request.FILES, instance=obj)
 
-    def get_download(self, request, obj):
+    def get_download(self, request: HttpRequest, obj: Any) -> tuple[str, bytes]:
         return obj.name, templates_service.render(obj).archive
 
 
@@ -60,11 +63,11 @@ class AbstractDeviceGroupAdmin(SortedTemplatesMixin, SecretFieldsMixin, admin.Mo
     readonly_fields = ("created", "modified")
     Media = AdminMedia
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         preferred = ("name", "description", "templates", "context", "meta_data")
         return ordered_fields(super().get_fields(request, obj), preferred, obj)
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # the templates change through the m2m manager: the receivers bring the
         # devices along and the unit of work sends ``group_templates_changed`` once
         form.save_m2m()
