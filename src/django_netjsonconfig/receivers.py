@@ -19,6 +19,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 
 from .devices import configs, devices, groups, records, steps, templates
 from .polling import cache as pollcache
+from .vpn import clients as vpnclients
+from .vpn import servers as vpns
 
 UID = "django_netjsonconfig"
 
@@ -67,15 +69,11 @@ def vpn_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kw
     if raw:
         instance.mark_saved()
         return
-    from .vpn import servers as vpns
-
     changed = set() if created else instance.changed_fields()
     vpns.after_save(instance, created, changed)
 
 
 def vpnclient_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    from .vpn import clients as vpnclients
-
     vpnclients.after_delete(instance)
 
 
@@ -83,8 +81,6 @@ def x509_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **k
     changed = set() if created or raw else instance.changed_fields()
     instance.mark_saved()
     if changed & {"certificate", "private_key"}:
-        from .vpn import servers as vpns
-
         vpns.certificate_changed(instance)
 
 
