@@ -12,6 +12,7 @@ settles the unit (``workflow.unit.settle``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from .devices import configs, devices, groups, records, steps, templates
 from .polling import cache as pollcache
 from .vpn import clients as vpnclients
 from .vpn import servers as vpns
+from .workflow import unit
 
 UID = "django_netjsonconfig"
 
@@ -66,22 +68,52 @@ def connect_vpn_receivers(app: Any) -> None:
 
 
 def vpn_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
-    if raw:
-        instance.mark_saved()
-        return
-    changed = set() if created else instance.changed_fields()
-    vpns.after_save(instance, created, changed)
+    changed = set() if created or raw else instance.changed_fields()
+    instance.mark_saved()
+    if not raw:
+        unit.record("vpn_saved", instance.pk, VpnSaved(instance, created, changed), _merge_vpn)
 
 
 def vpnclient_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    vpnclients.after_delete(instance)
+    unit.record("vpnclient_deleted", id(instance), instance)
 
 
 def x509_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
     changed = set() if created or raw else instance.changed_fields()
     instance.mark_saved()
     if changed & {"certificate", "private_key"}:
-        vpns.certificate_changed(instance)
+        unit.record("certificate_changed", (type(instance), instance.pk), instance)
+
+
+@dataclass
+class VpnSaved:
+    vpn: Any
+    created: bool
+    changed: set[str]
+
+
+def _merge_vpn(old: VpnSaved, new: VpnSaved) -> VpnSaved:
+    return VpnSaved(new.vpn, old.created or new.created, old.changed | new.changed)
+
+
+def _vpns_saved(records: dict[Any, VpnSaved]) -> None:
+    for record in records.values():
+        vpns.after_save(record.vpn, record.created, record.changed)
+
+
+def _vpnclients_deleted(records: dict[Any, Any]) -> None:
+    for client in records.values():
+        vpnclients.after_delete(client)
+
+
+def _certificates_changed(records: dict[Any, Any]) -> None:
+    for obj in records.values():
+        vpns.certificate_changed(obj)
+
+
+unit.register_step("vpn_saved", _vpns_saved)
+unit.register_step("vpnclient_deleted", _vpnclients_deleted)
+unit.register_step("certificate_changed", _certificates_changed)
 
 
 def device_saved(

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..settings import app_settings
+from ..workflow import unit
 
 # DER BIT STRINGs of the Netscape certificate type: client (bit 0), server (bit 1)
 NS_CERT_TYPES = {"client": b"\x03\x02\x07\x80", "server": b"\x03\x02\x06\x40"}
@@ -382,7 +383,8 @@ def save_cert(cert):
 
 
 def _save(obj):
-    obj.save()  # the model receiver has what shows a new certificate text re-rendered
+    obj.save()  # the model receiver records what shows a new certificate text
+    unit.settle()
 
 
 # --- renew, revoke, CRL ---------------------------------------------------------------------

@@ -29,6 +29,7 @@ from ..pki import certificates as pki
 from ..rendering.render import RenderError, Source, backend_class, render_archive, render_text
 from ..settings import app_settings
 from ..vpn_backends import main_property
+from ..workflow import unit
 from . import addresses
 
 logger = logging.getLogger(__name__)
@@ -623,7 +624,8 @@ def save(vpn):
     saved (the server certificate it would have issued included)."""
     validate(vpn)
     prepare(vpn)
-    vpn.save()  # the model receiver runs after_save()
+    vpn.save()  # the model receiver records after_save() into the unit of work
+    unit.settle()
     return vpn
 
 
