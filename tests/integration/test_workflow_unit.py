@@ -193,3 +193,32 @@ def test_a_template_edit_in_a_transaction_starts_the_background_work_once(settin
         assert started == []
     assert started == [set()]
     assert get_model("config").objects.filter(render_pending__gt=0).count() == 3
+
+
+def test_a_savepoint_rolled_back_keeps_what_the_outer_level_recorded(renders):
+    config = make_config()
+    renders.clear()
+    with catch_signal(signals.config_modified) as sent, transaction.atomic():
+        edit(config, "Europe/Rome")
+        with pytest.raises(Boom), transaction.atomic():
+            config.templates.add(TemplateFactory(config={"general": {"timezone": "UTC"}}))
+            raise Boom
+    call = sent.one()
+    assert call.action == "config_changed"  # not the reason the rolled back change gave
+    assert renders[config.pk] == 1
+    assert reread(config).config == {"general": {"timezone": "Europe/Rome"}}
+
+
+def test_a_group_change_rolled_back_in_a_savepoint_is_not_reported():
+    first, second = TemplateFactory(), TemplateFactory()
+    group = DeviceGroupFactory()
+    config = make_config(DeviceFactory(group=group))
+    with catch_signal(signals.group_templates_changed) as sent, transaction.atomic():
+        group.templates.add(first)
+        with pytest.raises(Boom), transaction.atomic():
+            group.templates.add(second)
+            raise Boom
+    call = sent.one()
+    assert [t.pk for t in call.old_templates] == []
+    assert [t.pk for t in call.templates] == [first.pk]
+    assert list(reread(config).templates.all()) == [first]

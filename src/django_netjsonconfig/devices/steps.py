@@ -58,8 +58,8 @@ def group_templates_changed(group: Any) -> None:
     new = list(group.templates.all())
     if [t.pk for t in new] != [t.pk for t in change.applied]:
         groups.apply_templates(group, change.applied, new)
-        change.applied = new
-        change.group = group
+        # a new version: a savepoint rolled back returns to the one before
+        unit.record("group_templates", group.pk, GroupChange(group, change.old, new))
 
 
 def _send_group_changes(records: dict[Any, GroupChange]) -> None:

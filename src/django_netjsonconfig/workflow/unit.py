@@ -79,6 +79,14 @@ class _Token:
 class _Entry:
     value: Any
     token: weakref.ref[_Token] | None  # None: a unit outside any transaction
+    previous: _Entry | None = None  # the record as an outer savepoint level left it
+
+
+def _live(entry: _Entry | None) -> _Entry | None:
+    """The newest version of a record whose savepoint was not rolled back."""
+    while entry is not None and not _alive(entry.token):
+        entry = entry.previous
+    return entry
 
 
 class Unit:
@@ -101,17 +109,20 @@ class Unit:
             raise LookupError(f"no workflow step for {kind!r}")
         token = self._token()
         bucket = self.records.setdefault(kind, {})
-        old = bucket.get(key)
-        if old is not None and merge is not None and _alive(old.token):
-            value = merge(old.value, value)
-        bucket[key] = _Entry(value, None if token is None else weakref.ref(token))
+        old = _live(bucket.get(key))
+        previous = old
+        if old is not None:
+            if merge is not None:
+                value = merge(old.value, value)
+            if old.token is not None and old.token() is token:
+                previous = old.previous  # same level: this version replaces that one
+        ref = None if token is None else weakref.ref(token)
+        bucket[key] = _Entry(value, ref, previous)
 
     def get(self, kind: str, key: Hashable) -> Any:
         """The live record of ``kind`` for ``key``, or None."""
-        entry = self.records.get(kind, {}).get(key)
-        if entry is None or not _alive(entry.token):
-            return None
-        return entry.value
+        entry = _live(self.records.get(kind, {}).get(key))
+        return None if entry is None else entry.value
 
     def discard(self, kind: str, key: Hashable) -> None:
         """Forget the record of ``kind`` for ``key`` (its work was done otherwise)."""
@@ -145,7 +156,8 @@ class Unit:
         bucket = self.records.pop(kind, None)
         if not bucket:
             return {}
-        return {key: entry.value for key, entry in bucket.items() if _alive(entry.token)}
+        live = {key: _live(entry) for key, entry in bucket.items()}
+        return {key: entry.value for key, entry in live.items() if entry is not None}
 
     def settle(self) -> None:
         """Do the settle steps of what was recorded (each record once)."""
