@@ -1,27 +1,33 @@
-"""Django model signals -> services.
+"""Django model signals -> the unit of work.
 
-One receiver per model event, connected for the concrete models that the app
-config names (ours or an extender's). They keep direct ORM use consistent: a
-template edited in a shell still re-renders the configs that use it. While a
-service runs a multi-step workflow (``workflow.batch.managed``) they stand
-aside; the service does the work once at the end.
+One receiver per model event, connected for the concrete models that the app config
+names (ours or an extender's). Whoever writes (the app's services, the admin, an
+import, a shell, another app), a write reaches the workflow through these receivers,
+and they only *record* what it asks for into the unit of work of the transaction
+(``workflow.unit``): the unit renders each config once and sends the public signals
+after commit. No receiver keeps state between events, none depends on another's order,
+and there is no switch to turn them off: a service that needs the result at once
+settles the unit (``workflow.unit.settle``).
 """
 
-from functools import partial
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from . import signals
-from .devices import configs, devices, groups, templates
+from .devices import configs, devices, groups, records, steps, templates
 from .polling import cache as pollcache
-from .workflow.batch import is_managed
+from .vpn import clients as vpnclients
+from .vpn import servers as vpns
+from .workflow import unit
 
 UID = "django_netjsonconfig"
 
 
-def connect_model_receivers(app):
+def connect_model_receivers(app: Any) -> None:
     device, config = app.device_model, app.config_model
     template, group = app.template_model, app.devicegroup_model
     post_save.connect(device_saved, sender=device, dispatch_uid=f"{UID}.device_saved")
@@ -45,7 +51,7 @@ def connect_model_receivers(app):
     connect_vpn_receivers(app)
 
 
-def connect_vpn_receivers(app):
+def connect_vpn_receivers(app: Any) -> None:
     """The VPN and PKI models, when the app config has them."""
     vpn, client = getattr(app, "vpn_model", None), getattr(app, "vpnclient_model", None)
     if vpn is not None:
@@ -61,140 +67,149 @@ def connect_vpn_receivers(app):
             )
 
 
-def vpn_saved(sender, instance, created, raw=False, **kwargs):
-    if raw or is_managed():
-        instance.mark_saved()
-        return
-    from .vpn import servers as vpns
-
-    changed = set() if created else instance.changed_fields()
-    vpns.after_save(instance, created, changed)
+def vpn_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    changed = set() if created or raw else instance.changed_fields()
+    instance.mark_saved()
+    if not raw:
+        unit.record("vpn_saved", instance.pk, VpnSaved(instance, created, changed), _merge_vpn)
 
 
-def vpnclient_deleted(sender, instance, **kwargs):
-    from .vpn import clients as vpnclients
-
-    vpnclients.after_delete(instance)
+def vpnclient_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    unit.record("vpnclient_deleted", id(instance), instance)
 
 
-def x509_saved(sender, instance, created, raw=False, **kwargs):
-    if raw or is_managed():
-        instance.mark_saved()
-        return
-    changed = set() if created else instance.changed_fields()
+def x509_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    changed = set() if created or raw else instance.changed_fields()
     instance.mark_saved()
     if changed & {"certificate", "private_key"}:
-        from .vpn import servers as vpns
-
-        vpns.certificate_changed(instance)
+        unit.record("certificate_changed", (type(instance), instance.pk), instance)
 
 
-def device_saved(sender, instance, created, raw=False, **kwargs):
+@dataclass
+class VpnSaved:
+    vpn: Any
+    created: bool
+    changed: set[str]
+
+
+def _merge_vpn(old: VpnSaved, new: VpnSaved) -> VpnSaved:
+    return VpnSaved(new.vpn, old.created or new.created, old.changed | new.changed)
+
+
+def _vpns_saved(records: dict[Any, VpnSaved]) -> None:
+    for record in records.values():
+        vpns.after_save(record.vpn, record.created, record.changed)
+
+
+def _vpnclients_deleted(records: dict[Any, Any]) -> None:
+    for client in records.values():
+        vpnclients.after_delete(client)
+
+
+def _certificates_changed(records: dict[Any, Any]) -> None:
+    for obj in records.values():
+        vpns.certificate_changed(obj)
+
+
+unit.register_step("vpn_saved", _vpns_saved)
+unit.register_step("vpnclient_deleted", _vpnclients_deleted)
+unit.register_step("certificate_changed", _certificates_changed)
+
+
+def device_saved(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
     if not created:
         pollcache.invalidate(instance.pk)  # key, name or addresses may have changed
-    if raw or is_managed():
+    if raw:
         instance.mark_saved()
         return
     devices.after_save(instance, created)
 
 
-def config_saved(sender, instance, created, raw=False, **kwargs):
-    if raw or is_managed():
+def config_saved(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if raw:
         instance.mark_saved()
         return
     old_backend = instance.loaded_value("backend")
     changed = instance.changed_fields()
     instance.mark_saved()
     if created:
-        with_templates = configs.initial_templates(instance)
-        if with_templates:
-            from .workflow.batch import managed
-
-            with managed():
-                instance.templates.set(with_templates)
-        configs.refresh(instance, signal=False)
+        records.render(instance, None, initial=True)
         return
     if "backend" in changed:
         configs.send_backend_changed(instance, old_backend)
     if changed:
-        configs.refresh(instance, "config_changed")
+        records.render(instance, "config_changed")
 
 
-def device_deleted(sender, instance, **kwargs):
+def device_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     pollcache.invalidate(instance.pk)
 
 
-def config_deleted(sender, instance, **kwargs):
+def config_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     pollcache.invalidate(instance.device_id)
 
 
-def config_templates_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
-    if is_managed():
-        return
+def config_templates_changed(
+    sender: Any,
+    instance: Any,
+    action: str,
+    reverse: bool,
+    model: Any,
+    pk_set: set[Any] | None,
+    **kwargs: Any,
+) -> None:
     if action == "pre_remove":
-        required = model.objects.filter(pk__in=pk_set or ()) if not reverse else None
         if reverse and getattr(instance, "required", False):
             raise ValidationError("Required templates cannot be removed from the configuration")
-        if required is not None and required.filter(required=True).exists():
+        removed = model.objects.filter(pk__in=pk_set or ()) if not reverse else None
+        if removed is not None and removed.filter(required=True).exists():
             raise ValidationError("Required templates cannot be removed from the configuration")
         return
     if action not in ("post_add", "post_remove"):
         return  # post_clear is ignored: sortedm2m reorders by clearing and re-adding
     if reverse:
         for config in model.objects.filter(pk__in=pk_set or ()).select_related("device"):
-            configs.refresh(config, "m2m_templates_changed")
+            records.render(config, "m2m_templates_changed")
     else:
-        configs.refresh(instance, "m2m_templates_changed")
+        records.render(instance, "m2m_templates_changed")
 
 
-def template_saved(sender, instance, created, raw=False, **kwargs):
-    if raw or is_managed():
+def template_saved(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if raw:
         instance.mark_saved()
         return
     templates.after_save(instance, created)
 
 
-def template_deleting(sender, instance, **kwargs):
+def template_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
     templates.before_delete(instance)
 
 
-def template_deleted(sender, instance, **kwargs):
+def template_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     templates.after_delete()
 
 
-def group_saved(sender, instance, created, raw=False, **kwargs):
-    if raw or is_managed():
+def group_saved(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if raw:
         instance.mark_saved()
         return
     groups.after_save(instance, created)
 
 
-def group_templates_changed(sender, instance, action, reverse, **kwargs):
-    if is_managed() or reverse:
+def group_templates_changed(
+    sender: Any, instance: Any, action: str, reverse: bool, **kwargs: Any
+) -> None:
+    if reverse:
         return
     if action.startswith("pre_"):
-        if not hasattr(instance, "_templates_before"):
-            instance._templates_before = list(instance.templates.all())
-        return
-    old = getattr(instance, "_templates_before", None)
-    if old is None:
-        return
-    del instance._templates_before
-    new = list(instance.templates.all())
-    if action == "post_clear":
-        # sortedm2m's set() is a clear then an add: the add reports the whole change;
-        # a clear that no add follows is reported when the transaction commits
-        groups.templates_changed(instance, old, new, signal=False)
-        instance._templates_cleared_from = old
-        transaction.on_commit(partial(_report_clear, instance, old))
-        return
-    reported_old = instance.__dict__.pop("_templates_cleared_from", None)
-    groups.templates_changed(instance, old, new, reported_old=reported_old)
-
-
-def _report_clear(group, old):
-    if group.__dict__.get("_templates_cleared_from") is old:
-        del group._templates_cleared_from
-        signals.group_templates_changed.send(
-            sender=type(group), instance=group, templates=[], old_templates=list(old)
-        )
+        steps.group_templates_changing(instance)
+    else:
+        steps.group_templates_changed(instance)

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +17,7 @@ STATUS_CHOICES = (
 ERROR_REASON_MAX = 1024
 
 
-def truncate_reason(reason):
+def truncate_reason(reason: str | None) -> str:
     reason = reason or ""
     if len(reason) <= ERROR_REASON_MAX:
         return reason
@@ -31,7 +35,7 @@ class TemplatesVpnMixin(models.Model):
         blank=True,
         help_text=_("Applied in this order: a later template overrides an earlier one."),
     )
-    vpn = models.ManyToManyField(
+    vpn: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         "Vpn",
         through="VpnClient",
         related_name="vpn_relations",
@@ -86,14 +90,14 @@ class AbstractConfig(BaseConfig):
         verbose_name = _("configuration")
         verbose_name_plural = _("configurations")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.device) if self.device_id else super().__str__()
 
     @property
-    def checksum(self):
+    def checksum(self) -> str | None:
         return self.checksum_db
 
-    def clean(self):
+    def clean(self) -> None:
         self.clean_config_value()
         if not isinstance(self.context, dict):
             raise ValidationError({"context": _("Must be a JSON object.")})

@@ -1,5 +1,7 @@
 import hashlib
 import secrets
+from collections.abc import Collection
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -17,7 +19,7 @@ from ..validators import (
 from .base import BaseModel
 
 
-def consistent_key(mac_address, secret):
+def consistent_key(mac_address: str, secret: str) -> str:
     """The key the agent computes with consistent registration: md5(mac + '+' + secret)."""
     return hashlib.md5(f"{mac_address}+{secret}".encode()).hexdigest()
 
@@ -100,13 +102,13 @@ class AbstractDevice(BaseModel):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         if app_settings.HARDWARE_ID_ENABLED and app_settings.HARDWARE_ID_AS_NAME:
             return self.hardware_id or self.name
         return self.name
 
-    def clean_fields(self, exclude=None):
-        errors = {}
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        errors: dict[str, Any] = {}
         try:
             super().clean_fields(exclude)
         except ValidationError as error:
@@ -114,14 +116,14 @@ class AbstractDevice(BaseModel):
         if clean_agent_key(self, exclude, errors):
             raise ValidationError(errors)
 
-    def clean(self):
+    def clean(self) -> None:
         if self.mac_address:
             try:
                 self.mac_address = normalize_mac(self.mac_address)
             except ValueError:
                 pass  # the field validator reports it
 
-    def generate_key(self):
+    def generate_key(self) -> str:
         secret = app_settings.SHARED_SECRET
         if app_settings.CONSISTENT_REGISTRATION and secret:
             basis = self.hardware_id if app_settings.HARDWARE_ID_ENABLED else self.mac_address
@@ -129,7 +131,7 @@ class AbstractDevice(BaseModel):
                 return consistent_key(basis, secret)
         return secrets.token_hex(16)
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.mac_address:
             try:
                 self.mac_address = normalize_mac(self.mac_address)

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from sortedm2m.fields import SortedManyToManyField
@@ -33,12 +34,10 @@ class AbstractDeviceGroup(BaseModel):
         verbose_name_plural = _("device groups")
         ordering = ("name",)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def clean(self):
-        from django.core.exceptions import ValidationError
-
+    def clean(self) -> None:
         for field in ("context", "meta_data"):
             if not isinstance(getattr(self, field), dict):
                 raise ValidationError({field: _("Must be a JSON object.")})

@@ -7,14 +7,12 @@ Every view is configured with ``model = Device`` (or ``Config``); see
 import hmac
 import re
 import uuid
-from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.db import router, transaction
+from django.db import router
 from django.db.models import Model
-from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.views import View
@@ -22,6 +20,7 @@ from django.views import View
 from ..apps import get_model
 from ..devices import devices
 from ..settings import app_settings
+from ..workflow import sending
 from .responses import ControllerResponse, Refused, internal_error
 
 #: the forms of a device id the protocol accepts: 32 hex digits, or the dashed form
@@ -209,15 +208,8 @@ class ControllerView(View):
     def remote_addr(request: HttpRequest) -> str | None:
         return devices.peer_address(request.META.get("REMOTE_ADDR"))
 
-    @staticmethod
-    def send_on_commit(signal: Signal, sender: Any, **kwargs: Any) -> None:
-        # outside a transaction on_commit() sends at once, but it asks the connection
-        # first, which opens one: a poll answered from the cache would open (and
-        # close) a database connection for nothing
-        if transaction.get_connection().in_atomic_block:
-            transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
-        else:
-            signal.send(sender=sender, **kwargs)
+    # the public signals go out after commit (workflow.sending); overridable per view
+    send_on_commit = staticmethod(sending.send_on_commit)
 
 
 def instance_from_values(model: type[Model], values: dict[str, Any]) -> Model:

@@ -1,8 +1,10 @@
 """Configs: what a device's configuration is made of, its checksum and its status."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,10 +16,16 @@ from ..base.config import AbstractConfig, truncate_reason
 from ..polling import cache as pollcache
 from ..registry import Registry
 from ..rendering import context as context_service
-from ..rendering.render import RenderError, Source, backend_class, render_archive, render_text
-from ..vpn import allocation
-from ..workflow.batch import managed
-from . import relations, rows
+from ..rendering.render import Rendered, RenderError
+from ..workflow import unit
+from ..workflow.sending import send_on_commit
+from . import records, relations, rows
+from .inputs import device_netjson as device_netjson
+from .inputs import ordered_templates, render
+from .inputs import preview as preview
+from .inputs import sources as sources
+from .inputs import validate as validate
+from .inputs import variable_layers as variable_layers
 
 #: Functions ``(config, templates)`` run by :func:`refresh` just before each render of a
 #: saved config (``templates``: its ordered templates), on every path (services,
@@ -33,83 +41,8 @@ before_render = Registry("before-render hook")
 before_render.register("vpn_clients", "django_netjsonconfig.vpn.clients.sync")
 
 
-def _send_on_commit(signal, sender, **kwargs):
-    transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
-
-
-# --- inputs of a render ---------------------------------------------------------------
-def ordered_templates(config):
-    """The templates of a saved ``config`` in their order (ties, which bulk additions can
-    make, in the order they were added: as ``relations.ordered_templates_of`` gives them)."""
-    if config.pk is None:
-        return []
-    manager = config.templates
-    if "templates" in getattr(config, "_prefetched_objects_cache", {}):
-        return list(manager.all())
-    table = manager.through._meta.db_table
-    pk = manager.through._meta.pk.column
-    return list(manager.all().extra(order_by=[f"{table}.sort_value", f"{table}.{pk}"]))
-
-
-def device_netjson(config, device=None):
-    """The device's own NetJSON, with ``general.hostname`` set from the device name."""
-    device = device or config.device
-    netjson = dict(config.config or {}) if isinstance(config.config, dict) else {}
-    try:
-        schema = backend_class(config.backend).schema or {}
-    except RenderError:
-        schema = {}
-    if "general" in schema.get("properties", {}):
-        general = dict(netjson.get("general") or {})
-        if not general.get("hostname") and device.name:
-            general["hostname"] = device.name.replace(":", "-")
-        netjson["general"] = general
-    return netjson
-
-
-def sources(config, templates=None, device=None):
-    templates = ordered_templates(config) if templates is None else templates
-    out = [Source(f'template "{t.name}"', t.config or {}) for t in templates]
-    out.append(Source("device configuration", device_netjson(config, device)))
-    return out
-
-
-def variable_layers(config, templates=None, device=None, group=None):
-    device = device or config.device
-    templates = ordered_templates(config) if templates is None else templates
-    return context_service.layers(device, templates, config.context, group, config=config)
-
-
-def render(config, templates=None, device=None, group=None):
-    """Archive and checksum of ``config`` as it is now (saved or not)."""
-    templates = ordered_templates(config) if templates is None else templates
-    context = context_service.merge(variable_layers(config, templates, device, group))
-    return render_archive(config.backend, sources(config, templates, device), context)
-
-
-def preview(config, templates=None, device=None, group=None):
-    templates = ordered_templates(config) if templates is None else templates
-    context = context_service.merge(variable_layers(config, templates, device, group))
-    return render_text(config.backend, sources(config, templates, device), context)
-
-
-def validate(config, templates=None, device=None, group=None, field="config"):
-    """Raise a Django ``ValidationError`` on ``field`` if the config cannot render."""
-    templates = ordered_templates(config) if templates is None else templates
-    bad = [t.name for t in templates if t.backend != config.backend]
-    if bad:
-        raise ValidationError(
-            {"templates": f"template backend does not match the config backend: {', '.join(bad)}"}
-        )
-    allocation.check(config, templates)
-    try:
-        render(config, templates, device, group)
-    except RenderError as exc:
-        raise ValidationError({field: exc.message}) from None
-
-
 # --- templates -------------------------------------------------------------------------
-def default_templates(backend, group=None):
+def default_templates(backend: str, group: Any = None) -> list[Any]:
     """Templates a new config of ``backend`` starts with: required, default, then the group's."""
     template_model = get_model("template")
     found = list(
@@ -126,7 +59,7 @@ def default_templates(backend, group=None):
     return unique
 
 
-def check_required_kept(config, new_templates):
+def check_required_kept(config: Any, new_templates: list[Any]) -> None:
     """Refuse a template list that drops one of the config's required templates."""
     required = {
         t.pk for t in get_model("template").objects.filter(required=True, backend=config.backend)
@@ -141,14 +74,16 @@ def check_required_kept(config, new_templates):
         )
 
 
-def global_fingerprint():
+def global_fingerprint() -> str:
     """What a render records of what it depends on besides the config itself (the global
     variables and the backends): this process's settings stamp (``context.settings_stamp``)."""
     return context_service.settings_stamp().text
 
 
 # --- checksum and status -------------------------------------------------------------------
-def hooks_for(configs, templates_of):
+def hooks_for(
+    configs: list[Any], templates_of: dict[Any, list[Any]]
+) -> list[tuple[Any, set[Any] | None]]:
     """The before-render hooks for ``configs`` (``templates_of``: ``{pk: templates}``):
     ``[(hook, pks it must run for, or None: all)]``, asking each ``needed`` once."""
     out = []
@@ -158,7 +93,9 @@ def hooks_for(configs, templates_of):
     return out
 
 
-def prepare(config, templates, hooks):
+def prepare(
+    config: Any, templates: list[Any], hooks: list[tuple[Any, set[Any] | None]]
+) -> Rendered | RenderError:
     """Run the ``hooks`` (from :func:`hooks_for`) for ``config`` and render it with its
     ordered ``templates``: a ``Rendered``, or the ``RenderError`` that stopped it."""
     try:
@@ -176,7 +113,7 @@ class Outcome(NamedTuple):
     modified: bool  # ... to a new rendered one: ``config_modified`` is due
 
 
-def outcome(config, result):
+def outcome(config: Any, result: Rendered | RenderError) -> Outcome:
     """What storing ``result`` (from :func:`prepare`) means for ``config`` as it was read."""
     stamp = context_service.settings_stamp()
     fingerprint = stamp.text
@@ -207,7 +144,13 @@ def outcome(config, result):
     return Outcome(fields, True, True)
 
 
-def refresh(config, action="config_changed", *, signal=True, templates=None):
+def refresh(
+    config: Any,
+    action: str = "config_changed",
+    *,
+    signal: bool = True,
+    templates: list[Any] | None = None,
+) -> bool:
     """Render ``config`` and store its checksum and archive.
 
     The status becomes ``modified`` only when the checksum changes; then
@@ -222,7 +165,9 @@ def refresh(config, action="config_changed", *, signal=True, templates=None):
     return store_result(config, result, action, signal=signal)
 
 
-def store_result(config, result, action, *, signal=True):
+def store_result(
+    config: Any, result: Rendered | RenderError, action: str, *, signal: bool = True
+) -> bool:
     """Store what :func:`prepare` gave for ``config`` (see :func:`refresh`), only if no
     newer render was requested since ``config`` was read; returns :func:`refresh`'s value.
     The signals and the poll cache follow the commit of the current transaction."""
@@ -233,7 +178,7 @@ def store_result(config, result, action, *, signal=True):
     if not _store(config, fields, previous_status, token=config.render_pending):
         return False
     if modified and signal:
-        _send_on_commit(
+        send_on_commit(
             signals.config_modified,
             type(config),
             instance=config,
@@ -245,7 +190,9 @@ def store_result(config, result, action, *, signal=True):
     return changed
 
 
-def _store(config, fields, previous_status, *, token=None):
+def _store(
+    config: Any, fields: dict[str, Any], previous_status: str, *, token: int | None = None
+) -> bool:
     """Write ``fields``; with a render ``token``, only if no newer render was requested
     (and then clear the request). Returns False when a newer request won."""
     if token is not None:
@@ -257,11 +204,11 @@ def _store(config, fields, previous_status, *, token=None):
     if "checksum_db" in fields or "render_pending" in fields:
         pollcache.invalidate(config.device_id)
     if config.status != previous_status:
-        _send_on_commit(signals.config_status_changed, type(config), instance=config)
+        send_on_commit(signals.config_status_changed, type(config), instance=config)
     return True
 
 
-def set_status(config, status, reason=""):
+def set_status(config: Any, status: str, reason: str = "") -> bool:
     """Record the status a device reported."""
     previous = config.status
     reason = truncate_reason(reason) if status == "error" else ""
@@ -273,39 +220,38 @@ def set_status(config, status, reason=""):
 
 # --- saving ----------------------------------------------------------------------------------
 @transaction.atomic
-def save(config, templates=None, *, created=None, old_backend=None):
+def save(
+    config: Any,
+    templates: list[Any] | None = None,
+    *,
+    created: bool | None = None,
+    old_backend: str | None = None,
+) -> Any:
     """Save ``config`` (and its ordered ``templates`` when given) and render it once.
 
     A new config starts with the default and group templates of its backend.
     Signals: on an existing config, ``config_backend_changed`` when the backend
-    changed and ``config_modified`` when the rendered output changed.
+    changed and ``config_modified`` when the rendered output changed. The save
+    goes through the model receivers like any other (``old_backend`` is what the
+    config was loaded with; kept for callers that pass it).
     """
     created = config._state.adding if created is None else created
-    if old_backend is None and not created:
-        old_backend = config.loaded_value("backend")
-    with managed():
-        if not created and templates is not None:
-            check_required_kept(config, templates)
-        config.save()
-        if created:
-            config.templates.set(initial_templates(config, templates))
-        elif templates is not None:
-            old = [t.pk for t in ordered_templates(config)]
-            if [t.pk for t in templates] != old:
-                config.templates.set(templates)
-                action = "m2m_templates_changed"
-            else:
-                action = "config_changed"
-        if old_backend and old_backend != config.backend and not created:
-            send_backend_changed(config, old_backend, adjust_templates=templates is None)
+    if not created and templates is not None:
+        check_required_kept(config, templates)
+    config.save()  # a changed backend: templates adjusted, config_backend_changed
+    action = "config_changed"
     if created:
-        refresh(config, signal=False)
-    else:
-        refresh(config, action if templates is not None else "config_changed")
+        config.templates.set(initial_templates(config, templates))
+    elif templates is not None:
+        if [t.pk for t in templates] != [t.pk for t in ordered_templates(config)]:
+            config.templates.set(templates)
+            action = "m2m_templates_changed"
+    records.render(config, None if created else action)
+    unit.settle()
     return config
 
 
-def initial_templates(config, chosen=None):
+def initial_templates(config: Any, chosen: Iterable[Any] | None = None) -> list[Any]:
     """Templates of a new config: the defaults when none are chosen, else the chosen
     ones in their order; the required and group templates of its backend in any case
     (first, unless they were chosen: then where the operator put them)."""
@@ -326,7 +272,7 @@ def initial_templates(config, chosen=None):
     return unique
 
 
-def inherited_fields(config_model, device):
+def inherited_fields(config_model: Any, device: Any) -> dict[str, Any]:
     """Values a new config takes from its device: the fields both models have that are
     not ours (an extender's ``organization``, for instance)."""
     ours = {f.name for f in AbstractConfig._meta.get_fields()} | {"templates", "vpn", "id"}
@@ -338,19 +284,19 @@ def inherited_fields(config_model, device):
     }
 
 
-def create_for_device(device, backend, templates=()):
+def create_for_device(device: Any, backend: str, templates: Iterable[Any] = ()) -> Any:
     """A new config for ``device``: default, group and the given templates."""
     return save_new(prepare_new(device, backend, templates))
 
 
 @dataclass
 class NewConfig:
-    config: object  # not saved
-    templates: list  # in their order
-    result: object  # from prepare(); None: rendered once saved (a hook needs it saved)
+    config: Any  # not saved
+    templates: list[Any]  # in their order
+    result: Rendered | RenderError | None  # from prepare(); None: rendered once saved
 
 
-def prepare_new(device, backend, templates=()):
+def prepare_new(device: Any, backend: str, templates: Iterable[Any] = ()) -> NewConfig:
     """A new config for ``device``, not saved, and nothing written: its templates (the
     default and group ones of ``backend``, then those of ``templates`` of ``backend``)
     and, unless a before-render hook needs it saved first, its render. A registration
@@ -368,38 +314,46 @@ def prepare_new(device, backend, templates=()):
     return NewConfig(config, chosen, None)
 
 
-def save_new(new):
+def save_new(new: NewConfig) -> Any:
     """Save a config from :func:`prepare_new` with its templates and its render: one
     ``INSERT`` for the config (checksum and archive included), one for its templates;
     a config a hook needs saved is rendered now. No ``config_modified`` (a creation)."""
     config = new.config
     previous_status = config.status
     if new.result is not None:
-        for name, value in outcome(config, new.result).fields.items():
+        for name, value in (outcome(config, new.result).fields or {}).items():
             setattr(config, name, value)
-    with managed():
+    with unit.atomic():
         config.save(force_insert=True)
         relations.insert_templates(config, new.templates)
-    if new.result is None:
-        refresh(config, signal=False, templates=new.templates)
-        return config
+        if new.result is None:
+            records.render(config, None)
+            unit.settle()
+            return config
+        records.rendered(config)
     pollcache.invalidate(config.device_id)
     if config.status != previous_status:
-        _send_on_commit(signals.config_status_changed, type(config), instance=config)
+        send_on_commit(signals.config_status_changed, type(config), instance=config)
     return config
 
 
-def add_templates(config, templates, *, action="m2m_templates_changed", signal=True):
+@transaction.atomic
+def add_templates(
+    config: Any, templates: list[Any], *, action: str = "m2m_templates_changed", signal: bool = True
+) -> bool:
+    """Append ``templates`` (those it lacks) to ``config`` and render it; returns False
+    when it had them all."""
     current = ordered_templates(config)
     new = [t for t in templates if t not in current]
     if not new:
         return False
-    with managed():
-        config.templates.add(*new)
-    return refresh(config, action, signal=signal)
+    config.templates.add(*new)
+    records.render(config, action if signal else None)
+    unit.settle()
+    return True
 
 
-def send_backend_changed(config, old_backend, *, adjust_templates=True):
+def send_backend_changed(config: Any, old_backend: str, *, adjust_templates: bool = True) -> None:
     """After a backend change: keep only templates of the new backend, add its required
     and group templates, and send ``config_backend_changed``."""
     if adjust_templates:
@@ -407,9 +361,8 @@ def send_backend_changed(config, old_backend, *, adjust_templates=True):
         kept = [t for t in current if t.backend == config.backend]
         wanted = initial_templates(config, kept)
         if [t.pk for t in wanted] != [t.pk for t in current]:
-            with managed():
-                config.templates.set(wanted)
-    _send_on_commit(
+            config.templates.set(wanted)
+    send_on_commit(
         signals.config_backend_changed,
         type(config),
         instance=config,

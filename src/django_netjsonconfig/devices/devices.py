@@ -1,7 +1,9 @@
 """Devices: what follows a change of name, group or addresses."""
 
+from __future__ import annotations
+
 import ipaddress
-from functools import partial
+from typing import Any
 
 from django.db import transaction
 
@@ -9,27 +11,24 @@ from .. import signals
 from ..apps import get_model
 from ..polling import cache as pollcache
 from ..rendering.context import PREDEFINED_FIELDS
-from ..workflow.batch import managed
-from . import configs
+from ..workflow.sending import send_on_commit
+from . import configs, records
 
 #: the device fields a render reads: those of the predefined variables (the name is
 #: the hostname too) and the group (its variables and templates)
 RENDERED_FIELDS = frozenset(PREDEFINED_FIELDS.values()) | {"group_id"}
 
 
-def _send(signal, sender, **kwargs):
-    transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
-
-
-def get_config(device):
+def get_config(device: Any) -> Any:
     try:
         return device.config
     except get_model("config").DoesNotExist:
         return None
 
 
-def after_save(device, created):
-    """Consequences of saving ``device``: signals, group templates, a new checksum."""
+def after_save(device: Any, created: bool) -> None:
+    """Consequences of saving ``device``: signals, group templates, a render recorded
+    into the unit of work (done once, however many changes the transaction makes)."""
     changed = set() if created else device.changed_fields()
     old = {f: device.loaded_value(f) for f in changed}
     device.mark_saved()
@@ -38,7 +37,7 @@ def after_save(device, created):
     sender = type(device)
     config = get_config(device)
     if "group_id" in changed:
-        _send(
+        send_on_commit(
             signals.device_group_changed,
             sender,
             instance=device,
@@ -48,9 +47,9 @@ def after_save(device, created):
         if config is not None:
             swap_group_templates(config, old["group_id"], device.group_id)
     if "name" in changed:
-        _send(signals.device_name_changed, sender, instance=device)
+        send_on_commit(signals.device_name_changed, sender, instance=device)
     if "management_ip" in changed:
-        _send(
+        send_on_commit(
             signals.management_ip_changed,
             sender,
             instance=device,
@@ -58,10 +57,10 @@ def after_save(device, created):
             old_management_ip=old["management_ip"],
         )
     if config is not None and changed & RENDERED_FIELDS:
-        configs.refresh(config, "config_changed")
+        records.render(config, "config_changed")
 
 
-def swap_group_templates(config, old_group_id, new_group_id):
+def swap_group_templates(config: Any, old_group_id: Any, new_group_id: Any) -> None:
     """Remove the old group's templates, add the new group's (of the config's backend)."""
     group_model = get_model("devicegroup")
     old = group_model.objects.filter(pk=old_group_id).first() if old_group_id else None
@@ -71,19 +70,22 @@ def swap_group_templates(config, old_group_id, new_group_id):
     replace_group_templates(config, old_templates, new_templates)
 
 
-def replace_group_templates(config, old_templates, new_templates):
+def replace_group_templates(
+    config: Any, old_templates: list[Any], new_templates: list[Any]
+) -> bool:
+    """Give ``config`` the new group's templates instead of the old group's (the m2m
+    receiver records its render); returns False when its templates stay the same."""
     current = configs.ordered_templates(config)
     keep = [t for t in current if t not in old_templates or t.required or t in new_templates]
     result = keep + [t for t in new_templates if t not in keep]
     if [t.pk for t in result] == [t.pk for t in current]:
         return False
-    with managed():
-        config.templates.set(result)
-    return configs.refresh(config, "m2m_templates_changed")
+    config.templates.set(result)
+    return True
 
 
 # --- addresses -----------------------------------------------------------------------------
-def management_address(value):
+def management_address(value: str) -> str:
     """The text of a management IP address as the database gives it back; ValueError
     for anything else.
 
@@ -104,7 +106,7 @@ def management_address(value):
     return str(ip)
 
 
-def peer_address(value):
+def peer_address(value: str | None) -> str | None:
     """The text of the address a request came from (``REMOTE_ADDR``) as the database
     gives it back; None when it is not one to record (empty, a Unix socket's). A zone
     id, the server's interface the request came in on, is dropped."""
@@ -116,14 +118,16 @@ def peer_address(value):
         return None
 
 
-def _is_private(ip):
+def _is_private(ip: str) -> bool:
     try:
         return ipaddress.ip_address(ip).is_private
     except ValueError:
         return False
 
 
-def update_addresses(device, last_ip, management_ip, *, cleanup):
+def update_addresses(
+    device: Any, last_ip: str | None, management_ip: str | None, *, cleanup: bool
+) -> bool:
     """Record the addresses a device was seen with; only changed fields are written.
 
     With ``cleanup`` (the checksum endpoint) another device holding the same
@@ -131,7 +135,7 @@ def update_addresses(device, last_ip, management_ip, *, cleanup):
     between devices in a private network. Returns True when something changed.
     """
     management_ip = management_ip or None
-    updates = {}
+    updates: dict[str, Any] = {}
     if last_ip and device.last_ip != last_ip:
         updates["last_ip"] = last_ip
     if device.management_ip != management_ip:
@@ -158,7 +162,7 @@ def update_addresses(device, last_ip, management_ip, *, cleanup):
                         holder.last_ip = None  # cleared below
                     holder.mark_saved()
                     pollcache.invalidate(holder.pk)
-                    _send(
+                    send_on_commit(
                         signals.management_ip_changed,
                         device_model,
                         instance=holder,
@@ -171,7 +175,7 @@ def update_addresses(device, last_ip, management_ip, *, cleanup):
                 for pk in sharing:
                     pollcache.invalidate(pk)
         if "management_ip" in updates:
-            _send(
+            send_on_commit(
                 signals.management_ip_changed,
                 device_model,
                 instance=device,
@@ -183,7 +187,9 @@ def update_addresses(device, last_ip, management_ip, *, cleanup):
     return True
 
 
-def templates_for_group_change(templates, old_group, new_group, backend):
+def templates_for_group_change(
+    templates: list[Any], old_group: Any, new_group: Any, backend: str
+) -> list[Any]:
     """``templates`` as they become when a device of ``backend`` moves between groups.
 
     The same rule as :func:`replace_group_templates`, on a list (e.g. the

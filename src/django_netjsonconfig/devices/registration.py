@@ -2,8 +2,9 @@
 
 import hmac
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,7 +16,8 @@ from ..apps import get_model
 from ..base.template import parse_tags
 from ..settings import app_settings
 from ..validators import normalize_mac
-from ..workflow.batch import managed
+from ..workflow import unit
+from ..workflow.sending import send_on_commit
 from . import configs
 from .devices import get_config, management_address
 
@@ -25,7 +27,7 @@ UPDATABLE_FIELDS = ("os", "model", "system")
 class RegistrationError(Exception):
     """Registration refused; ``status`` is the HTTP status to answer with."""
 
-    def __init__(self, message, status=400):
+    def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
@@ -37,19 +39,19 @@ class Registered:
     is_new: bool
 
 
-def check_secret(secret):
+def check_secret(secret: Any) -> None:
     expected = app_settings.SHARED_SECRET or ""
     if not expected or not hmac.compare_digest(str(secret).encode(), expected.encode()):
         raise RegistrationError("error: unrecognized secret", 403)
 
 
-def _same_mac(name, mac):
+def _same_mac(name: str, mac: str) -> bool:
     return re.sub(r"[^0-9A-Fa-f]", "", name).upper() == re.sub(r"[^0-9A-Fa-f]", "", mac).upper()
 
 
-def _messages(error):
+def _messages(error: ValidationError) -> str:
     if hasattr(error, "message_dict"):
-        parts = []
+        parts: list[str] = []
         for field, messages in error.message_dict.items():
             label = "" if field == "__all__" else f"{field}: "
             parts.extend(f"{label}{m}" for m in messages)
@@ -57,7 +59,12 @@ def _messages(error):
     return " ".join(error.messages)
 
 
-def register(params, remote_addr=None, device_model=None, new_device_fields=None):
+def register(
+    params: Mapping[str, Any],
+    remote_addr: str | None = None,
+    device_model: Any = None,
+    new_device_fields: dict[str, Any] | None = None,
+) -> Registered:
     """Register (or re-register) a device from the agent's parameters.
 
     ``params`` holds ``name``, ``mac_address``, ``backend`` and optionally
@@ -93,18 +100,13 @@ def register(params, remote_addr=None, device_model=None, new_device_fields=None
         except IntegrityError:
             if attempt == 2:
                 raise RegistrationError("error: concurrent registration, retry", 409) from None
-    transaction.on_commit(
-        partial(
-            signals.device_registered.send,
-            sender=device_model,
-            instance=result.device,
-            is_new=result.is_new,
-        )
+    send_on_commit(
+        signals.device_registered, device_model, instance=result.device, is_new=result.is_new
     )
     return result
 
 
-def _find(device_model, params, mac):
+def _find(device_model: Any, params: Mapping[str, Any], mac: str) -> Any:
     key = params.get("key") or ""
     if app_settings.CONSISTENT_REGISTRATION:
         if key:
@@ -117,7 +119,7 @@ def _find(device_model, params, mac):
     return None
 
 
-def _valid_name(device):
+def _valid_name(device: Any) -> bool:
     """Whether the name passes its field's checks (which ``full_clean`` reports):
     only a valid name is looked for among the other devices."""
     try:
@@ -127,7 +129,7 @@ def _valid_name(device):
     return True
 
 
-def _name_taken(device):
+def _name_taken(device: Any) -> bool:
     # as the unique constraint compares names: lower(name), which its index serves
     others = (
         type(device)
@@ -139,7 +141,7 @@ def _name_taken(device):
     return others.exists()
 
 
-def _tagged(params):
+def _tagged(params: Mapping[str, Any]) -> list[Any]:
     """The templates of the posted backend carrying one of the posted tags."""
     tags = parse_tags(params.get("tags") or "")
     if not tags:
@@ -148,14 +150,21 @@ def _tagged(params):
     return [t for t in candidates if set(t.tags or []) & set(tags)]
 
 
-def _new_device(device_model, params, mac, new_device_fields):
+def _new_device(
+    device_model: Any,
+    params: Mapping[str, Any],
+    mac: str,
+    new_device_fields: dict[str, Any] | None,
+) -> Any:
     device = device_model(name=params["name"], mac_address=mac, **(new_device_fields or {}))
     if app_settings.CONSISTENT_REGISTRATION and params.get("key"):
         device.key = params["key"]
     return device
 
 
-def _update_fields(device, params, mac, remote_addr):
+def _update_fields(
+    device: Any, params: Mapping[str, Any], mac: str, remote_addr: str | None
+) -> None:
     """Set what the agent posted on ``device`` (new or not), and validate it."""
     for field in UPDATABLE_FIELDS:
         value = (params.get(field) or "").strip()
@@ -180,7 +189,13 @@ def _update_fields(device, params, mac, remote_addr):
         raise RegistrationError(_messages(error), 400) from None
 
 
-def _prepare_new(device_model, params, mac, remote_addr, new_device_fields):
+def _prepare_new(
+    device_model: Any,
+    params: Mapping[str, Any],
+    mac: str,
+    remote_addr: str | None,
+    new_device_fields: dict[str, Any] | None,
+) -> tuple[Any, configs.NewConfig] | None:
     """Outside the write transaction: ``(device, new config)`` for a device not known
     yet, validated and rendered, or None: a known device, one that does not validate,
     or a config that can only be rendered once saved; the transaction then does
@@ -204,15 +219,19 @@ def _prepare_new(device_model, params, mac, remote_addr, new_device_fields):
     return device, new
 
 
-def _create(device, new_config):
-    with managed():
-        device.save(force_insert=True)
-    device.mark_saved()
+def _create(device: Any, new_config: configs.NewConfig) -> Registered:
+    device.save(force_insert=True)
     configs.save_new(new_config)
     return Registered(device, True)
 
 
-def _register(device_model, params, mac, remote_addr, new_device_fields=None):
+def _register(
+    device_model: Any,
+    params: Mapping[str, Any],
+    mac: str,
+    remote_addr: str | None,
+    new_device_fields: dict[str, Any] | None = None,
+) -> Registered:
     device = _find(device_model, params, mac)
     is_new = device is None
     if is_new and not app_settings.REGISTRATION_SELF_CREATION:
@@ -231,16 +250,12 @@ def _register(device_model, params, mac, remote_addr, new_device_fields=None):
         ):
             device.key = params["key"]
     _update_fields(device, params, mac, remote_addr)
-    if is_new:
-        with managed():
-            device.save()
-        device.mark_saved()
-    else:
-        device.save()  # the model receiver sends the signals of a rename
+    device.save()  # the model receiver sends the signals of a rename
     config = None if is_new else get_config(device)
     tagged = _tagged(params)
     if config is None:
         configs.create_for_device(device, params["backend"], tagged)
     elif tagged:
         configs.add_templates(config, tagged)
+    unit.settle()  # a changed name, key or hardware id: the config rendered before the answer
     return Registered(device, is_new)

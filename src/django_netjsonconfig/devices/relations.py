@@ -8,18 +8,24 @@ template's change concerns thousands. These write the ordering table of
 one statement (:func:`insert_templates`).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
 from ..apps import get_model
 
 # appended templates sort after everything sortedm2m numbered (1, 2, ...)
 APPEND_BASE = 1_000_000
 
 
-def _through():
+def _through() -> tuple[Any, str, str]:
     field = get_model("config")._meta.get_field("templates")
     return field.remote_field.through, field.m2m_field_name(), field.m2m_reverse_field_name()
 
 
-def bulk_add(config_queryset, template, position=0):
+def bulk_add(config_queryset: QuerySet[Any], template: Any, position: int = 0) -> int:
     """Append ``template`` to the configs of ``config_queryset`` (of its backend) lacking it."""
     through, source, target = _through()
     missing = (
@@ -41,7 +47,7 @@ def bulk_add(config_queryset, template, position=0):
     return len(rows)
 
 
-def bulk_remove(config_queryset, templates):
+def bulk_remove(config_queryset: QuerySet[Any], templates: list[Any]) -> int:
     """Remove ``templates`` from the configs of ``config_queryset``; returns rows deleted."""
     if not templates:
         return 0
@@ -55,7 +61,7 @@ def bulk_remove(config_queryset, templates):
     return deleted
 
 
-def ordered_templates_of(config_ids):
+def ordered_templates_of(config_ids: list[Any]) -> dict[Any, list[Any]]:
     """``{config pk: its templates in their order}`` for many configs, in two queries; a
     template used by several of them is one instance."""
     through, source, target = _through()
@@ -65,13 +71,13 @@ def ordered_templates_of(config_ids):
         .values_list(f"{source}_id", f"{target}_id")
     )
     templates = get_model("template").objects.in_bulk({template_id for _c, template_id in links})
-    out = {pk: [] for pk in config_ids}
+    out: dict[Any, list[Any]] = {pk: [] for pk in config_ids}
     for config_id, template_id in links:
         out[config_id].append(templates[template_id])
     return out
 
 
-def insert_templates(config, templates):
+def insert_templates(config: Any, templates: list[Any]) -> None:
     """Give a new ``config`` (no templates yet) ``templates`` in this order: one ``INSERT``,
     the rows sortedm2m's ``set()`` would write."""
     through, source, target = _through()

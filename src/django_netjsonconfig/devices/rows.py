@@ -7,12 +7,14 @@ database and set of fields, and only adapts the values (as the ORM does, with
 each field's ``get_db_prep_save``).
 """
 
+from typing import Any
+
 from django.db import connections, router, transaction
 
-_statements = {}
+_statements: dict[tuple[Any, str, tuple[str, ...], tuple[str, ...]], str] = {}
 
 
-def _statement(model, using, names, conditions):
+def _statement(model: Any, using: str, names: tuple[str, ...], conditions: tuple[str, ...]) -> str:
     key = (model, using, names, conditions)
     sql = _statements.get(key)
     if sql is None:
@@ -26,7 +28,7 @@ def _statement(model, using, names, conditions):
     return sql
 
 
-def update(instance, fields, **conditions):
+def update(instance: Any, fields: dict[str, Any], **conditions: Any) -> int:
     """``UPDATE`` the row of ``instance`` with ``fields`` (``{name: value}``) where its
     primary key and the ``conditions`` whose value is not None match; returns the number
     of rows written (0 or 1)."""

@@ -1,20 +1,25 @@
 """Templates: what a change of a template does to the configs that use it."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
 from ..apps import get_model
 from ..fleet import fanout
 from ..rendering import context as context_service
+from ..rendering.render import Rendered, RenderError, Source, render_archive, render_text
 from ..settings import app_settings
-from ..workflow.batch import managed
 from . import relations
 
 RENDER_FIELDS = {"backend", "config", "default_values", "type", "vpn_id", "auto_cert"}
 
 
-def related_configs(template):
-    return get_model("config").objects.filter(templates=template).select_related("device")
-
-
-def after_save(template, created):
+def after_save(template: Any, created: bool) -> None:
+    """A saved template: a new required one joins every config of its backend; a change
+    of what renders marks the configs that use it for a render."""
     changed = set() if created else template.changed_fields()
     was_required = bool(template.loaded_value("required")) and not created
     template.mark_saved()
@@ -25,31 +30,27 @@ def after_save(template, created):
         fanout.mark(using(template), "related_template_changed")
 
 
-def using(template):
+def using(template: Any) -> QuerySet[Any]:
     """The configs that use ``template`` (a queryset, not evaluated)."""
     return get_model("config").objects.filter(templates=template)
 
 
-def before_delete(template):
+def before_delete(template: Any) -> None:
     """Mark the configs using ``template``; they are re-rendered once it is gone."""
     fanout.mark(using(template), "m2m_templates_changed", render=False)
 
 
-def after_delete():
+def after_delete() -> None:
     fanout.schedule()
 
 
-def validate_standalone(template):
+def validate_standalone(template: Any) -> None:
     """Check a template renders on its own, with its default values as variables.
 
     Raises a Django ``ValidationError`` naming the field. A default or required
     template must also render together with the other default templates of its
     backend, so that it can never make a new device's config fail.
     """
-    from django.core.exceptions import ValidationError
-
-    from ..rendering.render import RenderError, Source, render_archive
-
     context = sample_context(template)
     try:
         render_archive(template.backend, [Source("template", template.config or {})], context)
@@ -83,7 +84,7 @@ def validate_standalone(template):
         ) from None
 
 
-def _sample_predefined():
+def _sample_predefined() -> dict[str, Any]:
     return {
         "id": "00000000-0000-0000-0000-000000000000",
         "key": "0" * 32,
@@ -93,12 +94,7 @@ def _sample_predefined():
     }
 
 
-def managed_save(template):
-    with managed():
-        template.save()
-
-
-def sample_context(template):
+def sample_context(template: Any) -> dict[str, Any]:
     """Variables a template is previewed with: sample predefined ones, then its defaults."""
     context = _sample_predefined()
     context.update(app_settings.CONTEXT or {})
@@ -107,19 +103,15 @@ def sample_context(template):
     return context
 
 
-def preview(template):
+def preview(template: Any) -> str:
     """The native configuration text of ``template`` alone (raises RenderError)."""
-    from ..rendering.render import Source, render_text
-
     return render_text(
         template.backend, [Source("template", template.config or {})], sample_context(template)
     )
 
 
-def render(template):
+def render(template: Any) -> Rendered:
     """The archive of ``template`` alone, as :func:`preview` shows it (raises RenderError)."""
-    from ..rendering.render import Source, render_archive
-
     return render_archive(
         template.backend, [Source("template", template.config or {})], sample_context(template)
     )

@@ -20,7 +20,6 @@ reverted without the others; a deleted device is recoverable.
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -35,6 +34,7 @@ from ..apps import get_model
 from ..devices import relations
 from ..history import versions as history
 from ..settings import app_settings
+from ..workflow.sending import send_on_commit
 from . import fanout, jobs
 
 logger = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ def apply(action, device_ids, resolved, *, user=None):
 
 
 def _send(signal, sender, **kwargs):
-    transaction.on_commit(partial(signal.send, sender=sender, **kwargs))
+    send_on_commit(signal, sender, **kwargs)
 
 
 def _record(device_ids, action, params, user):

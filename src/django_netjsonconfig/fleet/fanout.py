@@ -16,6 +16,8 @@ demand, the web processes' sweepers find the marks within a few seconds
 netjsonconfig_render_pending`` finishes the rest. Nothing is lost.
 """
 
+from __future__ import annotations
+
 import logging
 import math
 import threading
@@ -23,7 +25,7 @@ import time
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from .. import queue
 from ..apps import get_model
@@ -31,6 +33,7 @@ from ..devices import configs, relations
 from ..polling import cache as pollcache
 from ..rendering import context as context_service
 from ..settings import app_settings
+from ..workflow import unit
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ logger = logging.getLogger(__name__)
 mode = queue.mode  # how background work runs (``NETJSONCONFIG_FANOUT``)
 
 
-def mark(queryset, action, *, render=True):
+def mark(queryset: QuerySet[Any], action: str, *, render: bool = True) -> int:
     """Record that the configs of ``queryset`` must be re-rendered; returns how many.
 
     One ``UPDATE`` whatever their number. With ``render=False`` the caller
@@ -54,15 +57,16 @@ def mark(queryset, action, *, render=True):
 
 
 def schedule() -> None:
-    """Have the pending configs re-rendered (the queue's task ``render_pending``)."""
-    queue.enqueue("render_pending")
+    """Have the pending configs re-rendered once the transaction commits: one task
+    ``render_pending`` however many changes the transaction made (``workflow.unit``)."""
+    unit.background("render_pending")
 
 
 _catch_up_lock = threading.Lock()
 _catch_up: dict[str, Any] = {"stamp": None, "next": 0.0, "warned": None}
 
 
-def catch_up_global_context():
+def catch_up_global_context() -> int:
     """Mark the configs rendered with other global variables or backends than this
     process's by a process with older ones (``NETJSONCONFIG_CONTEXT`` changed, a restart
     with other settings); returns how many.

@@ -12,7 +12,7 @@
   list, generated when asked for.
 
 Whatever uses a certificate whose text changed (a VPN server, a device's VPN
-client) is re-rendered through the hooks of ``pki.saving.on_certificate_changed``.
+client) is re-rendered when the transaction's unit of work settles (``workflow.unit``).
 
 ``cryptography`` (several MB per process) is imported by ``pki.crypto.lib()`` the first
 time a PKI operation needs it, not when this module is: a worker that only serves the

@@ -1,23 +1,19 @@
 """A new CA or certificate generated or imported; any one saved.
 
 Whatever shows a certificate whose text changed (a VPN server, a device's VPN
-client) is re-rendered by the callables of :data:`on_certificate_changed`,
-which the app fills when it starts (``django_netjsonconfig.wiring``): the PKI
-does not know who uses its certificates.
+client) is re-rendered by the unit of work of the transaction (the model receiver
+records the change, ``workflow.unit``): the PKI does not know who uses its
+certificates.
 """
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from ..workflow.batch import managed
+from ..workflow import unit
 from .importing import import_existing
 from .signing import generate_ca, generate_cert
-
-#: called with a CA or certificate whose certificate text or key changed
-on_certificate_changed: list[Callable[[Any], None]] = []
 
 
 def prepare(obj: Any) -> None:
@@ -40,16 +36,10 @@ def is_certificate(obj: Any) -> bool:
 
 
 def save(obj: Any) -> None:
-    """Save a CA or certificate; when its text changed, whatever shows it follows
-    (:data:`on_certificate_changed`)."""
-    created = obj._state.adding
-    changed = set() if created else obj.changed_fields()
-    with managed():
-        obj.save()
-    obj.mark_saved()
-    if changed & {"certificate", "private_key"}:
-        for hook in on_certificate_changed:
-            hook(obj)
+    """Save a CA or certificate; when its text changed, whatever shows it follows (the
+    model receiver records it; the renders are done before this returns)."""
+    obj.save()
+    unit.settle()
 
 
 def validity_span(obj: Any, default_days: int) -> datetime.timedelta:

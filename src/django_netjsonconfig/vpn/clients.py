@@ -33,7 +33,6 @@ from ..apps import get_model, get_optional_model
 from ..devices import configs
 from ..pki import certificates as pki
 from ..rendering.render import RenderError
-from ..workflow.batch import managed
 from . import addresses
 from .allocation import check, next_address, next_division, next_vni, taken
 from .changes import peers_changed
@@ -117,8 +116,7 @@ def _sync(config: Any, templates: list[Any] | None) -> bool:
             continue
         if client.template_id != template.pk or client.auto_cert != template.auto_cert:
             client.template, client.auto_cert = template, template.auto_cert
-            with managed():
-                client.save(update_fields=["template", "auto_cert", "modified"])
+            client.save(update_fields=["template", "auto_cert", "modified"])
             changed = True
         changed |= provision(client)
     for template in wanted.values():
@@ -179,7 +177,7 @@ def provision(client: Any) -> bool:
     adding = client._state.adding
     for _attempt in range(ATTEMPTS):
         try:
-            with transaction.atomic(), managed():
+            with transaction.atomic():
                 if new_cert is not None:
                     new_cert.save(force_insert=True)
                     client.cert = new_cert
@@ -230,8 +228,7 @@ def deprovision(client: Any) -> bool:
             setattr(client, field, empty)
             changed = True
     if changed or client._state.adding:
-        with managed():
-            client.save()
+        client.save()
         peers_changed(client.vpn_id)
     return changed
 
@@ -254,7 +251,7 @@ def set_address(client: Any, address: Any) -> None:
         raise ValidationError({"ip_address": f"The address {address} is already taken."})
     client.ip_address = address
     try:
-        with transaction.atomic(), managed():
+        with transaction.atomic():
             client.save(update_fields=["ip_address", "modified"])
     except IntegrityError:
         raise ValidationError({"ip_address": f"The address {address} is already taken."}) from None

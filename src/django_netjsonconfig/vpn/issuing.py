@@ -12,7 +12,6 @@ from django.utils.text import slugify
 from ..apps import get_model
 from ..pki import certificates as pki
 from ..settings import app_settings
-from ..workflow.batch import managed
 
 
 def issue_server_cert(vpn: Any) -> Any:
@@ -34,8 +33,7 @@ def issue_server_cert(vpn: Any) -> Any:
         **pki.extra_fields(cert_model, vpn, ca),
     )
     pki.generate_cert(cert)
-    with managed():
-        cert.save()
+    cert.save()
     cert.mark_saved()
     return cert
 

@@ -28,7 +28,7 @@ from ..fleet import fanout
 from ..pki import certificates as pki
 from ..queue import enqueue
 from ..rendering.render import RenderError
-from ..workflow.batch import managed
+from ..workflow import unit
 from . import addresses
 from .changes import (
     CLIENT_FIELDS,
@@ -223,15 +223,10 @@ def save(vpn: Any) -> Any:
     """Save ``vpn`` (new or changed) with what the controller generates, render it,
     and have what depends on it follow. Raises ``ValidationError``; then nothing is
     saved (the server certificate it would have issued included)."""
-    created = vpn._state.adding
-    changed = set() if created else vpn.changed_fields()
     validate(vpn)
-    needs_dh = prepare(vpn)
-    if not created:
-        changed = vpn.changed_fields() | changed
-    with managed():
-        vpn.save()
-    after_save(vpn, created, changed, needs_dh=needs_dh)
+    prepare(vpn)
+    vpn.save()  # the model receiver records after_save() into the unit of work
+    unit.settle()
     return vpn
 
 

@@ -1,9 +1,11 @@
 """Admin of devices and their configurations."""
 
 import json
+from typing import Any
 
 from django.contrib import admin
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,7 @@ from ...rendering.render import RenderError
 from ...settings import app_settings
 from ...validators import normalize_mac
 from ...vpn import clients as vpnclients
+from ...workflow import unit
 from .fleet import ConfigStatusListFilter, FleetAdminMixin
 from .forms import AbstractConfigForm, BaseForm, inherited_field_names
 from .mixins import (
@@ -32,7 +35,7 @@ class AdminMedia:
     css = {"all": ("django_netjsonconfig/css/admin.css",)}
 
 
-def describe_source(source):
+def describe_source(source: Any) -> str:
     """``"group:lan"`` -> ``'group "lan"'``, ``"global"`` -> a readable label."""
     kind, _sep, name = source.partition(":")
     if kind == "template":
@@ -49,7 +52,7 @@ def describe_source(source):
     return labels.get(kind, source)
 
 
-def _hidden_value(variable):
+def _hidden_value(variable: Any) -> Any:
     """What the variables table shows instead of a secret value, None if not secret:
     the private keys of VPN clients and the device's key (whoever looks: the key has its
     own field, for those who may change the device)."""
@@ -60,7 +63,7 @@ def _hidden_value(variable):
     return None
 
 
-def variables_html(config):
+def variables_html(config: Any) -> str:
     """The variables of a saved config, their values and sources; unresolved ones flagged."""
     variables = context_service.explain(configs.variable_layers(config))
     unresolved = ()
@@ -84,13 +87,13 @@ def variables_html(config):
 
 
 class ConfigDisplayMixin(SortedTemplatesMixin):
-    def get_exclude(self, request, obj=None):
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
         # the fields a config takes from its device are not shown (AbstractConfigForm)
         exclude = list(super().get_exclude(request, obj) or self.form._meta.exclude or [])
         return exclude + [f for f in inherited_field_names(self.model) if f not in exclude]
 
     @admin.display(description=_("variables in effect"))
-    def variables(self, obj):
+    def variables(self, obj: Any) -> str:
         if obj is None or obj.pk is None or obj._state.adding:
             return gettext("Shown once the configuration is saved.")
         return variables_html(obj)
@@ -114,27 +117,27 @@ class AbstractConfigAdmin(
     readonly_fields = (*CONFIG_READONLY, "variables")
     Media = AdminMedia
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = super().get_readonly_fields(request, obj)
         return ("device", *fields) if obj is not None else fields
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ordered_fields(super().get_fields(request, obj), CONFIG_FIELDS)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         form.save_through_services()
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # the templates were set by the service; only other relations remain
         form.save_m2m()
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    def get_preview_form(self, request, obj):
+    def get_preview_form(self, request: HttpRequest, obj: Any) -> Any:
         form_class = self.get_form(request, obj, change=obj is not None)
         return form_class(request.POST, request.FILES, instance=obj)
 
-    def get_download(self, request, obj):
+    def get_download(self, request: HttpRequest, obj: Any) -> tuple[str, bytes]:
         return str(obj.device), configs.render(obj).archive
 
 
@@ -153,7 +156,7 @@ class ConfigInline(ConfigDisplayMixin, admin.StackedInline):
     verbose_name = _("configuration")
     verbose_name_plural = _("configuration")
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ordered_fields(super().get_fields(request, obj), CONFIG_FIELDS)
 
 
@@ -203,7 +206,13 @@ class AbstractDeviceAdmin(
     )
     Media = AdminMedia
 
-    def __init__(self, model, admin_site):
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # what the device's own save recorded (a rename re-renders its config) is done
+        # now, in the request's transaction, as the page shows it next
+        unit.settle()
+
+    def __init__(self, model: Any, admin_site: Any) -> None:
         config_model = model._meta.get_field("config").related_model
         self.inlines = [
             inline if inline.model else type(inline.__name__, (inline,), {"model": config_model})
@@ -211,14 +220,14 @@ class AbstractDeviceAdmin(
         ]
         super().__init__(model, admin_site)
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = super().get_readonly_fields(request, obj)
         return ("key", *fields) if obj is not None else fields
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ordered_fields(super().get_fields(request, obj), self.device_fields, obj)
 
-    def get_list_display(self, request):
+    def get_list_display(self, request: HttpRequest) -> Any:
         fields = list(super().get_list_display(request))
         if not app_settings.BACKEND_DEVICE_LIST and "backend" in fields:
             fields.remove("backend")
@@ -226,11 +235,13 @@ class AbstractDeviceAdmin(
             fields.insert(fields.index("name") + 1 if "name" in fields else 0, "hardware_id")
         return fields
 
-    def get_search_fields(self, request):
+    def get_search_fields(self, request: HttpRequest) -> Any:
         fields = tuple(super().get_search_fields(request))
         return (*fields, "hardware_id") if app_settings.HARDWARE_ID_ENABLED else fields
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
         """A MAC address in any notation (``aa-bb-cc-dd-ee-ff``, ``aabbccddeeff``) finds
         its device, as stored (``AA:BB:CC:DD:EE:FF``)."""
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -241,23 +252,23 @@ class AbstractDeviceAdmin(
         return results | queryset.filter(mac_address=mac), may_have_duplicates
 
     @admin.display(description=_("status"), ordering="config__status")
-    def status(self, obj):
+    def status(self, obj: Any) -> Any:
         config = get_config(obj)
         return config.get_status_display() if config else "-"
 
     @admin.display(description=_("backend"), ordering="config__backend")
-    def backend(self, obj):
+    def backend(self, obj: Any) -> Any:
         config = get_config(obj)
         return config.get_backend_display() if config else "-"
 
     @admin.display(description=_("IP address"))
-    def ip(self, obj):
+    def ip(self, obj: Any) -> Any:
         if app_settings.MANAGEMENT_IP_DEVICE_LIST and obj.management_ip:
             return obj.management_ip
         return obj.last_ip
 
     # --- preview and download ------------------------------------------------------------
-    def get_preview_form(self, request, obj):
+    def get_preview_form(self, request: HttpRequest, obj: Any) -> Any:
         """The config form of the posted change form, bound to the device as edited."""
         form = self.get_form(request, obj, change=obj is not None)(
             request.POST, request.FILES, instance=obj
@@ -273,7 +284,7 @@ class AbstractDeviceAdmin(
             return formset.forms[0] if formset.forms else None
         return None
 
-    def get_download(self, request, obj):
+    def get_download(self, request: HttpRequest, obj: Any) -> tuple[str, bytes]:
         config = get_config(obj)
         if config is None:
             raise Http404(gettext("This device has no configuration."))

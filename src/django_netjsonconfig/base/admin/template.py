@@ -1,10 +1,12 @@
 """Admin of templates and device groups."""
 
-from django.contrib import admin
+from typing import Any
 
-from ...devices import groups
+from django.contrib import admin
+from django.http import HttpRequest
+
 from ...devices import templates as templates_service
-from ...workflow.batch import managed
+from ...workflow import unit
 from .device import AdminMedia
 from .forms import BaseForm
 from .mixins import (
@@ -40,20 +42,20 @@ class AbstractTemplateAdmin(PreviewDownloadMixin, SecretFieldsMixin, admin.Model
     readonly_fields = ("created", "modified")
     Media = AdminMedia
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ordered_fields(super().get_fields(request, obj), TEMPLATE_FIELDS, obj)
 
-    def get_preview_form(self, request, obj):
+    def get_preview_form(self, request: HttpRequest, obj: Any) -> Any:
         form_class = self.get_form(request, obj, change=obj is not None)
         return form_class(request.POST, request.FILES, instance=obj)
 
-    def get_download(self, request, obj):
+    def get_download(self, request: HttpRequest, obj: Any) -> tuple[str, bytes]:
         return obj.name, templates_service.render(obj).archive
 
 
 class AbstractDeviceGroupAdmin(SortedTemplatesMixin, SecretFieldsMixin, admin.ModelAdmin):
-    """Device groups; a change of their templates reaches the devices through
-    ``devices.groups.templates_changed``."""
+    """Device groups; a change of their templates reaches the devices through the
+    model receivers and the unit of work (``workflow.unit``), as any other write."""
 
     form = BaseForm
     list_display = ("name", "description", "created")
@@ -61,21 +63,14 @@ class AbstractDeviceGroupAdmin(SortedTemplatesMixin, SecretFieldsMixin, admin.Mo
     readonly_fields = ("created", "modified")
     Media = AdminMedia
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         preferred = ("name", "description", "templates", "context", "meta_data")
         return ordered_fields(super().get_fields(request, obj), preferred, obj)
 
-    def save_model(self, request, obj, form, change):
-        # the templates as they were, before anything of this request is saved
-        form.old_templates = list(obj.templates.all()) if change else []
-        super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        group = form.instance
-        with managed():
-            form.save_m2m()
-        if "templates" in form.cleaned_data:
-            new_templates = list(group.templates.all())
-            groups.templates_changed(group, getattr(form, "old_templates", []), new_templates)
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # the templates change through the m2m manager: the receivers bring the
+        # devices along and the unit of work sends ``group_templates_changed`` once
+        form.save_m2m()
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+        unit.settle()
