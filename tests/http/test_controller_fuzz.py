@@ -29,7 +29,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from django.test import Client
 from django.test.client import BOUNDARY, encode_multipart
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -419,6 +419,27 @@ def check(response, request):
     assert not any(line in headers for line in HEADER_LINES), (what, headers)
 
 
+def agent_registration(fleet):
+    """The agent's registration as it sends it: drawn requests rarely get every field
+    right, and which of them do changes with any change of the drawing's inputs."""
+    body = urlencode(
+        {
+            "secret": fleet.secret,
+            "name": "fuzz-agent",
+            "mac_address": "02:00:00:00:00:02",
+            "backend": "netjsonconfig.OpenWrt",
+        }
+    ).encode()
+    environ = {"QUERY_STRING": "", "REMOTE_ADDR": "192.168.1.10"}
+    return "POST", "/controller/register/", body, FORM, environ
+
+
+def agent_poll(fleet, key, device_id=DEVICE_ID):
+    """The agent's checksum poll, with ``key`` (right or wrong) for ``device_id``."""
+    environ = {"QUERY_STRING": urlencode({"key": key}), "REMOTE_ADDR": "192.168.1.10"}
+    return "GET", f"/controller/checksum/{device_id.hex}/", b"", "", environ
+
+
 def test_device_endpoints_fuzzed_with_django_default_middleware(settings, secret):
     settings.MIDDLEWARE = DJANGO_DEFAULT_MIDDLEWARE
     fleet = Fleet(secret)
@@ -426,6 +447,10 @@ def test_device_endpoints_fuzzed_with_django_default_middleware(settings, secret
     seen = {}
 
     @FUZZ
+    @example(request=agent_registration(fleet))
+    @example(request=agent_poll(fleet, fleet.key))
+    @example(request=agent_poll(fleet, "wrong-key"))
+    @example(request=agent_poll(fleet, fleet.key, OTHER_ID))
     @given(request=requests(fleet))
     def fuzz(request):
         response = send(client, request)

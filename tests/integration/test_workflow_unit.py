@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from django.db import transaction
 
-from django_netjsonconfig import signals
+from django_netjsonconfig import queue, signals
 from django_netjsonconfig.apps import get_model
 from django_netjsonconfig.devices import configs
 from django_netjsonconfig.workflow import unit
@@ -182,7 +182,7 @@ def test_a_bulk_change_through_the_orm_renders_each_config_once(renders):
 def test_a_template_edit_in_a_transaction_starts_the_background_work_once(settings, monkeypatch):
     settings.NETJSONCONFIG_FANOUT = "thread"
     started = []
-    monkeypatch.setitem(unit._background, "render", lambda ids: started.append(ids))
+    monkeypatch.setattr(queue, "enqueue", lambda name, *ids: started.append((name, *ids)))
     template = TemplateFactory()
     for _ in range(3):
         make_config(templates=[template])
@@ -191,7 +191,7 @@ def test_a_template_edit_in_a_transaction_starts_the_background_work_once(settin
             template.config = {"general": {"timezone": zone}}
             template.save()
         assert started == []
-    assert started == [set()]
+    assert started == [("render_pending",)]
     assert get_model("config").objects.filter(render_pending__gt=0).count() == 3
 
 

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from django_netjsonconfig import queue
 from django_netjsonconfig.devices.records import Render, _merge
 from django_netjsonconfig.workflow import unit
 
@@ -42,5 +43,5 @@ def test_a_record_of_an_unknown_kind_is_refused():
 
 
 def test_unknown_background_work_is_refused():
-    with pytest.raises(LookupError):
+    with pytest.raises(queue.UnknownTask):
         unit.background("no-such-work")

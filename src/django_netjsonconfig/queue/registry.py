@@ -21,7 +21,7 @@ NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 Args = tuple[str, ...]
 
 
-class UnknownTask(ImproperlyConfigured):
+class UnknownTask(ImproperlyConfigured, LookupError):
     """No task has this name."""
 
 
