@@ -63,8 +63,9 @@ class DjangoNetjsonconfigApp(AppConfig):
 
     def __setmodels__(self) -> None:
         """Name the concrete models. An extending app overrides this."""
-        # Django imports the models after the app configs: not at module level
-        from .models import (
+        # Django imports the models after the app configs: not at module level (the one
+        # import of a higher layer this module makes, when ready() runs)
+        from .models import (  # noqa: TID251
             BulkJob,
             Ca,
             Cert,

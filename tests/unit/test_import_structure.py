@@ -9,6 +9,7 @@ deletes it.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,26 @@ def test_no_import_inside_a_function_except_optional_dependencies(
 def test_no_module_over_400_lines(modules: dict[str, Module]) -> None:
     found = {_short(m.name) for m in modules.values() if m.lines > MAX_LINES}
     _compare(found, known.LARGE_MODULES, f"modules over {MAX_LINES} lines")
+
+
+def _folder(module: str) -> Path:
+    return PACKAGE_DIR.parent.joinpath(*module.split("."))
+
+
+def test_ruff_bans_the_imports_of_higher_layers() -> None:
+    """The folder of each layer below the presentation has a ruff.toml whose banned-api
+    (TID251) names the layers above it: ruff refuses a wrong-way import as it is written."""
+    top = next(i for i, (title, _prefixes) in enumerate(LAYERS) if title == "presentation")
+    folders = {
+        _full(p) for _title, prefixes in LAYERS for p in prefixes if _folder(_full(p)).is_dir()
+    }
+    for name in sorted(folders):
+        layer = layer_of(name)
+        if layer >= top:
+            continue  # the top layers may import everything below them
+        expected = {_full(p) for _title, prefixes in LAYERS[layer + 1 :] for p in prefixes}
+        config = _folder(name) / "ruff.toml"
+        assert config.exists(), f"{config} is missing"
+        lint = tomllib.loads(config.read_text())["lint"]
+        banned = set(lint["flake8-tidy-imports"]["banned-api"])
+        assert banned == expected, f"{config}: bans {sorted(banned ^ expected)} differ"
