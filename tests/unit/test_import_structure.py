@@ -31,12 +31,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("", "apps", "settings", "signals", "registry", "strictjson", "validators"),
     ),
     ("queue", ("queue",)),
+    # the unit of work of a transaction and the signals sent after commit: the domain
+    # packages register their steps in it, so it depends on nothing above the queue
+    ("workflow", ("workflow",)),
     ("models", ("base", "models")),
     ("rendering", ("rendering", "vpn_backends")),
     ("polling", ("polling",)),
     ("devices", ("devices",)),
     ("vpn and pki", ("vpn", "pki")),
-    ("fleet and workflow", ("fleet", "workflow")),
+    ("fleet", ("fleet",)),
     ("io and history", ("io", "history")),
     (
         "presentation",
