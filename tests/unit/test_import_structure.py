@@ -58,7 +58,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     # what ready() connects (apps.READY_HOOKS names them by dotted path)
-    ("wiring", ("checks", "receivers", "tasks")),
+    ("wiring", ("checks", "receivers", "tasks", "wiring")),
 )
 
 #: Imported inside functions on purpose: extras a site may not install, modules of one
