@@ -5,11 +5,12 @@
 #                 code editor, HTML sanitizer) into the app's static files (gitignored
 #                 vendor/ folder)
 #   make run      migrate, collect static files, create the admin (and demo data), serve
-#   make test     lint, check formatting, run pytest (also against the sample extension,
+#   make test     lint, check formatting, type-check, run pytest (also against the sample extension,
 #                 and on PostgreSQL when it is reachable); the browser tests need the
 #                 assets and Debian's chromium (skipped without it, unless REQUIRE_SERVICES=1)
 #                 (tests/README.md: the kinds of tests, and how to run one of them)
 #   make lint     ruff check and ruff format --check
+#   make typecheck  mypy with django-stubs on the package ([tool.mypy] in pyproject.toml)
 #   make format   ruff format and ruff check --fix
 #   make dist     build the sdist and the wheel into dist/, with the admin's browser
 #                 libraries (needs npm: a package without them has no schema editor)
@@ -58,7 +59,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 LINT_PATHS := $(wildcard src tests demo bench)
 
-.PHONY: venv assets run test lint format clean distclean dist
+.PHONY: venv assets run test lint typecheck format clean distclean dist
 
 venv: $(STAMP)
 
@@ -153,6 +154,10 @@ lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 
+# the settings module is the one the django-stubs plugin loads ([tool.django-stubs])
+typecheck: venv
+	MYPYPATH=src $(BIN)/mypy
+
 # the suites that also run against the sample extension app and on PostgreSQL
 # (by topic, the file name's prefix, in whichever folder of tests/ they live: tests/README.md)
 EXTENSION_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence admin_ \
@@ -161,7 +166,7 @@ POSTGRES_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence c
 	vpn_,tests/*/test_$(topic)*.py))
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/netjsonconfig_tests
 
-test: lint assets
+test: lint typecheck assets
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(BIN)/pytest -p no:cacheprovider --ds=tests.sample_extension.settings \
 		$(EXTENSION_TESTS) $(PYTEST_ARGS)
@@ -201,7 +206,7 @@ format: venv
 clean:
 	find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o \
 		\( -name __pycache__ -o -name '*.egg-info' \) -type d -print0 | xargs -0 rm -rf
-	rm -rf .pytest_cache .ruff_cache artifacts build dist "$(VAR_DIR)/static"
+	rm -rf .pytest_cache .ruff_cache .mypy_cache artifacts build dist "$(VAR_DIR)/static"
 
 distclean: clean
 	rm -rf $(VENV) "$(VAR_DIR)" node_modules $(VENDOR_DIR)

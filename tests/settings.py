@@ -1,6 +1,7 @@
 """Settings for the test suite (the installed app)."""
 
 import os
+from typing import Any
 
 from django_netjsonconfig.contentpolicy import admin_policy
 
@@ -54,7 +55,7 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
+DATABASES: dict[str, Any] = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.path.join(BASE_DIR, "test.sqlite3"),

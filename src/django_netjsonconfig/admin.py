@@ -22,26 +22,28 @@ from .base.admin import (
 if apps.is_installed("reversion"):
     from reversion.admin import VersionAdmin
 
-    VERSION_BASES = (VersionAdmin,)
+    VERSION_BASES: tuple[type, ...] = (VersionAdmin,)
 else:
     VERSION_BASES = ()
 
+# (mypy cannot follow base classes chosen at run time: the ignores below)
+
 
 class DeviceConfigInline(ConfigInline):
-    model = get_model("config")
+    model = get_model("config")  # type: ignore[assignment]  # ConfigInline says None
 
 
-class DeviceAdmin(*VERSION_BASES, AbstractDeviceAdmin):
+class DeviceAdmin(*VERSION_BASES, AbstractDeviceAdmin):  # type: ignore[misc]
     inlines = [DeviceConfigInline]
     # ours extends reversion's list (VersionAdmin comes first and names its own)
-    change_list_template = AbstractDeviceAdmin.change_list_template
+    change_list_template = AbstractDeviceAdmin.change_list_template  # type: ignore[misc]
 
 
-class TemplateAdmin(*VERSION_BASES, AbstractTemplateAdmin):
+class TemplateAdmin(*VERSION_BASES, AbstractTemplateAdmin):  # type: ignore[misc]
     pass
 
 
-class DeviceGroupAdmin(*VERSION_BASES, AbstractDeviceGroupAdmin):
+class DeviceGroupAdmin(*VERSION_BASES, AbstractDeviceGroupAdmin):  # type: ignore[misc]
     pass
 
 
@@ -54,7 +56,7 @@ admin.site.register(get_model("template"), TemplateAdmin)
 admin.site.register(get_model("devicegroup"), DeviceGroupAdmin)
 
 
-class VpnAdmin(*VERSION_BASES, AbstractVpnAdmin):
+class VpnAdmin(*VERSION_BASES, AbstractVpnAdmin):  # type: ignore[misc]
     pass
 
 

@@ -4,13 +4,22 @@ Library code never imports concrete models at module level: an extending app
 (which does not install ``django_netjsonconfig``) has its own. The one installed
 app config that is a :class:`DjangoNetjsonconfigApp` names the concrete models
 in ``__setmodels__``; :func:`get_model` returns them.
+
+This module is at the bottom of the package's layers (everything may call
+:func:`get_model`), so it imports none of the package's modules: ``ready()`` runs
+the hooks of :data:`READY_HOOKS`, named by dotted path.
 """
+
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.apps import AppConfig, apps
 from django.core import checks
-from django.core.exceptions import ImproperlyConfigured
+from django.core.checks import CheckMessage
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, router
-from django.db.backends.signals import connection_created
+from django.db.models import Model
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 MODEL_ATTRIBUTES = {
@@ -25,6 +34,17 @@ MODEL_ATTRIBUTES = {
     "bulkjob": "bulkjob_model",
 }
 
+#: What ``ready()`` runs once the models are named, in this order: functions that take
+#: the app config, by dotted path (resolved then, so that this module imports none of
+#: the modules above it): the start-up checks, the model receivers, the hooks between
+#: the rooms and history (``wiring``), the queue's tasks.
+READY_HOOKS: tuple[str, ...] = (
+    "django_netjsonconfig.checks.connect",
+    "django_netjsonconfig.receivers.connect_model_receivers",
+    "django_netjsonconfig.wiring.connect",
+    "django_netjsonconfig.tasks.ready",
+)
+
 
 class DjangoNetjsonconfigApp(AppConfig):
     name = "django_netjsonconfig"
@@ -32,9 +52,32 @@ class DjangoNetjsonconfigApp(AppConfig):
     verbose_name = _("Network configuration")
     default_auto_field = "django.db.models.BigAutoField"
 
-    def __setmodels__(self):
+    # set by __setmodels__ (or derived by ready() from the config model's relations)
+    device_model: type[Any] | None
+    config_model: type[Any] | None
+    template_model: type[Any] | None
+    devicegroup_model: type[Any] | None
+    vpn_model: type[Any] | None
+    vpnclient_model: type[Any] | None
+    ca_model: type[Any] | None
+    cert_model: type[Any] | None
+    bulkjob_model: type[Any] | None
+
+    def __setmodels__(self) -> None:
         """Name the concrete models. An extending app overrides this."""
-        from .models import Ca, Cert, Config, Device, DeviceGroup, Template, Vpn, VpnClient
+        # Django imports the models after the app configs: not at module level (the one
+        # import of a higher layer this module makes, when ready() runs)
+        from .models import (  # noqa: TID251
+            BulkJob,
+            Ca,
+            Cert,
+            Config,
+            Device,
+            DeviceGroup,
+            Template,
+            Vpn,
+            VpnClient,
+        )
 
         self.device_model = Device
         self.config_model = Config
@@ -44,11 +87,9 @@ class DjangoNetjsonconfigApp(AppConfig):
         self.vpnclient_model = VpnClient
         self.ca_model = Ca
         self.cert_model = Cert
-        from .models import BulkJob
-
         self.bulkjob_model = BulkJob
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         # INSTALLED_APPS may name an extending app by its module ("yourapp"): Django then
         # takes the one AppConfig subclass of yourapp/apps.py, but finds two there (this
         # class, imported, and yours) and falls back to a plain AppConfig. A subclass is
@@ -57,7 +98,7 @@ class DjangoNetjsonconfigApp(AppConfig):
         if "default" not in cls.__dict__:
             cls.default = True
 
-    def ready(self):
+    def ready(self) -> None:
         self.__setmodels__()
         if getattr(self, "config_model", None) is None:
             raise ImproperlyConfigured(
@@ -66,42 +107,17 @@ class DjangoNetjsonconfigApp(AppConfig):
                 "(see docs/extending.md)"
             )
         _derive_models(self)
-        from . import receivers
-        from .checks import (
-            check_assets,
-            check_celery,
-            check_common_name_format,
-            check_shared_secret,
-            check_sqlite_transactions,
-        )
-
-        check_shared_secret()
-        for check in (
-            check_sqlite_transactions,
-            check_assets,
-            check_celery,
-            check_common_name_format,
-        ):
-            checks.register(check)
-        connection_created.connect(
-            immediate_sqlite_transactions, dispatch_uid="netjsonconfig-sqlite-immediate"
-        )
-        receivers.connect_model_receivers(self)
-        from . import wiring
-
-        wiring.connect(self)
-        from . import tasks
-
-        tasks.ready()
+        for hook in READY_HOOKS:
+            import_string(hook)(self)
 
 
-def _written_aliases(app):
+def _written_aliases(app: DjangoNetjsonconfigApp) -> set[str]:
     """The database aliases the app's models are written to (the routers' choice)."""
     models = [getattr(app, attribute, None) for attribute in MODEL_ATTRIBUTES.values()]
     return {router.db_for_write(m) or DEFAULT_DB_ALIAS for m in models if m is not None}
 
 
-def immediate_sqlite_transactions(sender, connection, **kwargs):
+def immediate_sqlite_transactions(sender: Any, connection: Any, **kwargs: Any) -> None:
     """Start the transactions of a SQLite connection the app writes with as
     ``BEGIN IMMEDIATE`` when its ``OPTIONS`` name no ``transaction_mode``.
 
@@ -125,7 +141,7 @@ def immediate_sqlite_transactions(sender, connection, **kwargs):
         connection.transaction_mode = "IMMEDIATE"
 
 
-def _path(app_config):
+def _path(app_config: AppConfig) -> str:
     return f"{type(app_config).__module__}.{type(app_config).__qualname__}"
 
 
@@ -141,18 +157,16 @@ RECIPES = {
 }
 
 
-def _derive_models(app):
+def _derive_models(app: DjangoNetjsonconfigApp) -> None:
     """The models ``__setmodels__`` does not name, from the relations of the config
     model; ImproperlyConfigured naming every model that is missing."""
-    missing = []
+    missing: list[tuple[str, str, Any]] = []
 
-    def related(owner, field_name, name, *, through=False):
+    def related(owner: Any, field_name: str, name: str, *, through: bool = False) -> Any:
         """``owner.field_name``'s target (its through model with ``through``): a model,
         None when ``owner`` has no such field, or a string Django could not resolve."""
-        from django.core.exceptions import FieldDoesNotExist
-
         try:
-            field = owner._meta.get_field(field_name)
+            field: Any = owner._meta.get_field(field_name)
         except FieldDoesNotExist:  # the extender left the feature out
             return None
         target = field.remote_field.through if through else field.related_model
@@ -187,7 +201,9 @@ def _derive_models(app):
     _derive_bulkjob_model(app)
 
 
-def _missing_models_message(app, missing):
+def _missing_models_message(
+    app: DjangoNetjsonconfigApp, missing: list[tuple[str, str, Any]]
+) -> str:
     lines = [f"{_path(app)}: the app's models are incomplete."]
     for name, where, target in missing:
         class_name, base, module = RECIPES.get(name, (str(target), "", ""))
@@ -205,17 +221,18 @@ def _missing_models_message(app, missing):
     return "\n".join(lines)
 
 
-def _derive_bulkjob_model(app):
+def _derive_bulkjob_model(app: DjangoNetjsonconfigApp) -> None:
     """The bulk job model, optional: a ``BulkJob`` in the app of the config model.
     Without one, the admin's bulk actions run in the request whatever their size."""
     if getattr(app, "bulkjob_model", None) is None:
         try:
-            app.bulkjob_model = apps.get_model(app.config_model._meta.app_label, "BulkJob")
+            config: Any = app.config_model
+            app.bulkjob_model = apps.get_model(config._meta.app_label, "BulkJob")
         except LookupError:
             app.bulkjob_model = None
 
 
-def get_models_app():
+def get_models_app() -> DjangoNetjsonconfigApp:
     """The installed app config that owns the concrete models."""
     found = [c for c in apps.get_app_configs() if isinstance(c, DjangoNetjsonconfigApp)]
     if len(found) != 1:
@@ -223,17 +240,17 @@ def get_models_app():
     return found[0]
 
 
-def _subclasses(cls):
+def _subclasses(cls: type[Any]) -> Iterator[type[Any]]:
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
 
 
-def _extends_our_models(model):
+def _extends_our_models(model: type[Model]) -> bool:
     return any(base.__module__.startswith("django_netjsonconfig.base.") for base in model.__mro__)
 
 
-def models_app_problem(found):
+def models_app_problem(found: list[DjangoNetjsonconfigApp]) -> str:
     """Why there is not exactly one installed ``DjangoNetjsonconfigApp``: a message that
     says what to list in ``INSTALLED_APPS``."""
     if len(found) > 1:
@@ -275,7 +292,9 @@ def models_app_problem(found):
     )
 
 
-def check_models_app(app_configs=None, **kwargs):
+def check_models_app(
+    app_configs: Iterable[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     """Exactly one installed app config owns the concrete models (registered when this
     module is imported: our app's config, or an extending app's, imports it)."""
     found = [c for c in apps.get_app_configs() if isinstance(c, DjangoNetjsonconfigApp)]
@@ -295,7 +314,7 @@ if apps.models_ready and not any(
     raise ImproperlyConfigured(models_app_problem([]))
 
 
-def get_model(name):
+def get_model(name: str) -> type[Any]:
     """The concrete model for ``name`` (device, config, template, devicegroup, ...)."""
     model = getattr(get_models_app(), MODEL_ATTRIBUTES[name], None)
     if model is None:
@@ -303,7 +322,7 @@ def get_model(name):
     return model
 
 
-def get_optional_model(name):
+def get_optional_model(name: str) -> type[Any] | None:
     """Like :func:`get_model`, but None when the feature's model is not configured
     (an extending app without the VPN models, for instance)."""
     return getattr(get_models_app(), MODEL_ATTRIBUTES[name], None)

@@ -1,15 +1,48 @@
-"""Start-up checks."""
+"""Start-up checks, connected by the app config's ``ready()`` (:func:`connect`)."""
 
 import os
+from collections.abc import Iterable
+from string import Formatter
+from typing import Any
 
+from django.apps import AppConfig, apps
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core import checks
+from django.core.checks import CheckMessage
 from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.signals import connection_created
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template.loader import get_template
 
+from . import TEMPLATES_DIR
+from .apps import _written_aliases, get_models_app, immediate_sqlite_transactions
+from .base.admin.fields import VENDOR_CSS, VENDOR_JS
+from .queue.modes import broker_configured, celery_installed
 from .settings import app_settings
+from .tasks import CELERY_MISSING
+
+#: What a system check returns.
+CheckResult = list[CheckMessage]
 
 
-def check_shared_secret():
+def connect(app_config: AppConfig) -> None:
+    """Refuse a production site without a shared secret, register the system checks
+    and make the SQLite transactions of the app's databases immediate."""
+    check_shared_secret()
+    for check in (
+        check_sqlite_transactions,
+        check_assets,
+        check_celery,
+        check_common_name_format,
+    ):
+        checks.register(check)
+    connection_created.connect(
+        immediate_sqlite_transactions, dispatch_uid="netjsonconfig-sqlite-immediate"
+    )
+
+
+def check_shared_secret() -> None:
     """An empty shared secret is refused in production (the seed's rule)."""
     if not settings.DEBUG and app_settings.REGISTRATION_ENABLED and not app_settings.SHARED_SECRET:
         raise ImproperlyConfigured(
@@ -18,19 +51,20 @@ def check_shared_secret():
         )
 
 
-def check_sqlite_transactions(app_configs=None, **kwargs):
+def check_sqlite_transactions(
+    app_configs: Iterable[AppConfig] | None = None, **kwargs: Any
+) -> CheckResult:
     """A SQLite database the app writes to, set to deferred transactions: concurrent
     writes fail at once with "database is locked" (see apps.immediate_sqlite_transactions,
     which makes them immediate when the settings do not choose)."""
-    from .apps import _written_aliases, get_models_app
-
     try:
         aliases = _written_aliases(get_models_app())
     except ImproperlyConfigured:
         return []
-    messages = []
+    messages: CheckResult = []
+    databases: dict[str, Any] = settings.DATABASES
     for alias in sorted(aliases):
-        database = settings.DATABASES.get(alias) or {}
+        database = databases.get(alias) or {}
         mode = (database.get("OPTIONS") or {}).get("transaction_mode")
         if "sqlite" not in database.get("ENGINE", "") or str(mode).upper() != "DEFERRED":
             continue
@@ -57,10 +91,8 @@ ASSETS_HINT = (
 )
 
 
-def _our_templates():
-    import django_netjsonconfig
-
-    root = django_netjsonconfig.TEMPLATES_DIR
+def _our_templates() -> list[str]:
+    root = TEMPLATES_DIR
     found = []
     for folder, _dirs, files in os.walk(root):
         found += [
@@ -72,13 +104,9 @@ def _our_templates():
     return sorted(found, key=lambda name: (not name.endswith("/change_form.html"), name))
 
 
-def check_assets(app_configs=None, **kwargs):
+def check_assets(app_configs: Iterable[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
     """The admin finds our templates (and their template tags) and our static files."""
-    from django.apps import apps
-    from django.template import TemplateDoesNotExist, TemplateSyntaxError
-    from django.template.loader import get_template
-
-    messages = []
+    messages: CheckResult = []
     for name in _our_templates():
         try:
             get_template(name)
@@ -104,8 +132,6 @@ def check_assets(app_configs=None, **kwargs):
             break
     if not apps.is_installed("django.contrib.staticfiles"):
         return messages
-    from django.contrib.staticfiles import finders
-
     if finders.find("django_netjsonconfig/js/config-editor.js") is None:
         messages.append(
             checks.Error(
@@ -115,8 +141,6 @@ def check_assets(app_configs=None, **kwargs):
             )
         )
         return messages
-    from .base.admin.fields import VENDOR_CSS, VENDOR_JS
-
     absent = [path for path in (*VENDOR_JS, *VENDOR_CSS) if finders.find(path) is None]
     if absent:
         messages.append(
@@ -131,11 +155,8 @@ def check_assets(app_configs=None, **kwargs):
     return messages
 
 
-def check_celery(app_configs=None, **kwargs):
+def check_celery(app_configs: Iterable[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
     """Celery is an extra: asked for, it must be installed."""
-    from .queue.modes import broker_configured, celery_installed
-    from .tasks import CELERY_MISSING
-
     if celery_installed():
         return []
     if app_settings.FANOUT == "celery":
@@ -159,11 +180,11 @@ def check_celery(app_configs=None, **kwargs):
     return []
 
 
-def check_common_name_format(app_configs=None, **kwargs):
+def check_common_name_format(
+    app_configs: Iterable[AppConfig] | None = None, **kwargs: Any
+) -> CheckResult:
     """A certificate's common name is public (the VPN server logs it, view-only staff see
     it): it must not carry the device's key, which lets anyone fetch its configuration."""
-    from string import Formatter
-
     try:
         names = {
             field

@@ -23,21 +23,30 @@ is missing or holds something other than addresses leaves the request as it is.
 
 import ipaddress
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
+from .controller.generics import ControllerResponse
 from .settings import app_settings
+from .utils import NOT_FOUND
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
 
-def trusted_networks():
+def trusted_networks() -> tuple[IPNetwork, ...]:
     """``NETJSONCONFIG_TRUSTED_PROXIES`` parsed; ImproperlyConfigured for a bad entry."""
     value = app_settings.TRUSTED_PROXIES
     if isinstance(value, str):
         value = [value]
 
-    def parse():
-        networks = []
+    def parse() -> tuple[IPNetwork, ...]:
+        networks: list[IPNetwork] = []
         for item in value:
             try:
                 networks.append(ipaddress.ip_network(str(item).strip(), strict=False))
@@ -50,7 +59,7 @@ def trusted_networks():
     return app_settings.cached(("trusted_proxies", tuple(map(str, value))), parse)
 
 
-def _address(text):
+def _address(text: str) -> IPAddress | None:
     text = text.strip()
     if text.startswith("[") and "]" in text:  # [v6]:port
         text = text[1 : text.index("]")]
@@ -60,11 +69,13 @@ def _address(text):
         return None
 
 
-def _trusted(address, networks):
+def _trusted(address: IPAddress | None, networks: tuple[IPNetwork, ...]) -> bool:
     return address is not None and any(address in network for network in networks)
 
 
-def client_address(remote_addr, forwarded_for, networks):
+def client_address(
+    remote_addr: str | None, forwarded_for: str | None, networks: tuple[IPNetwork, ...]
+) -> str | None:
     """The address to use for a request from ``remote_addr`` carrying
     ``forwarded_for``; None to keep ``remote_addr``."""
     if not networks or not forwarded_for or not _trusted(_address(remote_addr or ""), networks):
@@ -79,11 +90,11 @@ def client_address(remote_addr, forwarded_for, networks):
 
 
 class ForwardedForMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
         trusted_networks()  # a bad setting fails at start-up, not at the first request
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         networks = trusted_networks()
         if networks:
             meta = request.META
@@ -120,25 +131,23 @@ class ControllerHeaderMiddleware:
     controller's own answers, which carry the header already, cost one lookup.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if HEADER in response.headers or not is_controller_request(request):
             return response
         return controller_answer(response)
 
 
-def controller_answer(response):
+def controller_answer(response: HttpResponseBase) -> HttpResponseBase:
     """``response`` made a controller answer (see ``ControllerHeaderMiddleware``)."""
     if response.status_code < 400 or response.streaming:
         # (a streaming answer is not replaced: what it holds is closed with it, by the
         # server; Django's error pages are not streamed)
         response[HEADER] = "true"
         return response
-    from .controller.generics import ControllerResponse
-
     reason = (response.reason_phrase or "error").lower()
     answer = ControllerResponse(f"error: {reason}", status=response.status_code)
     for name in KEPT_HEADERS:
@@ -149,7 +158,7 @@ def controller_answer(response):
     return answer
 
 
-def is_controller_request(request):
+def is_controller_request(request: HttpRequest) -> bool:
     """Whether ``request`` is under the controller's paths."""
     match = getattr(request, "resolver_match", None)
     if match is not None:
@@ -160,15 +169,13 @@ def is_controller_request(request):
     return prefix is not None and (path == prefix or path.startswith(prefix + "/"))
 
 
-_prefixes = {}
+_prefixes: dict[tuple[Any, str], str | None] = {}
 _prefixes_lock = threading.Lock()
 
 
-def controller_prefix(urlconf=None):
+def controller_prefix(urlconf: Any = None) -> str | None:
     """The path of the controller's patterns (``/controller`` when they are included
     at the root), or None when the URL configuration has none."""
-    from .utils import NOT_FOUND
-
     urlconf = urlconf or get_urlconf()  # the request's, or ROOT_URLCONF
     key = (urlconf, get_script_prefix())
     try:

@@ -13,6 +13,7 @@ task is its plain function, and the queue runs the work in threads of the web pr
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import AppConfig
 from django.core.exceptions import ImproperlyConfigured
 
 from . import queue
@@ -94,7 +95,7 @@ def servers_without_dh() -> list[Args]:
     return [(str(pk),) for pk in waiting]
 
 
-def ready() -> None:
+def ready(app: AppConfig | None = None) -> None:
     """Register the tasks with the queue and start the sweeper with the first request."""
     queue.register(
         "render_pending",

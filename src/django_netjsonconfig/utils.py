@@ -1,6 +1,15 @@
 """The seed's one utility: the controller URL patterns for a views module."""
 
-from django.urls import path, re_path
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from django.urls import URLPattern, path, re_path
+
+from .controller.generics import BaseUpdateInfoView, not_found
+from .controller.vpn import BaseVpnChecksumView, BaseVpnDownloadConfigView
+
+View = Callable[..., Any]
 
 ENDPOINTS = (
     # (view attribute, url segment, takes the device id)
@@ -12,7 +21,7 @@ ENDPOINTS = (
 )
 
 
-def get_controller_urls(views_module):
+def get_controller_urls(views_module: ModuleType) -> list[URLPattern]:
     """URL patterns for the device protocol, served from ``views_module``.
 
     Each endpoint answers at ``controller/<segment>/`` (the agent's historic
@@ -48,9 +57,7 @@ def get_controller_urls(views_module):
 NOT_FOUND = "not_found"
 
 
-def _not_found():
-    from .controller.generics import not_found
-
+def _not_found() -> View:
     return not_found
 
 
@@ -59,9 +66,7 @@ def _not_found():
 VPN_ENDPOINTS = (("vpn_checksum", "checksum"), ("vpn_download_config", "download-config"))
 
 
-def _default_vpn_view(attribute):
-    from .controller.vpn import BaseVpnChecksumView, BaseVpnDownloadConfigView
-
+def _default_vpn_view(attribute: str) -> View:
     view_class = {
         "vpn_checksum": BaseVpnChecksumView,
         "vpn_download_config": BaseVpnDownloadConfigView,
@@ -69,9 +74,7 @@ def _default_vpn_view(attribute):
     return view_class.as_view()
 
 
-def _default_update_info(views_module):
-    from .controller.generics import BaseUpdateInfoView
-
+def _default_update_info(views_module: ModuleType) -> View:
     register = getattr(views_module, "register", None)
     model = getattr(getattr(register, "view_class", None), "model", None)
     return BaseUpdateInfoView.as_view(model=model)

@@ -2,6 +2,8 @@
 
 import copy
 import uuid
+from collections.abc import Collection
+from typing import Any, Self
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -49,8 +51,10 @@ class BaseModel(models.Model):
         abstract = True
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Self:
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded = {
             f: _copy(getattr(instance, f)) for f in cls.tracked_fields if f in instance.__dict__
         }

@@ -14,6 +14,8 @@ did not create:
 
 import os
 import secrets
+from argparse import ArgumentParser
+from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -58,7 +60,7 @@ class Command(BaseCommand):
         "Safe to run at every start."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--demo",
             action="store_true",
@@ -71,14 +73,16 @@ class Command(BaseCommand):
             help='The database to use (default: "default").',
         )
 
-    def handle(self, *args, demo=False, database=DEFAULT_DB_ALIAS, **options):
+    def handle(
+        self, *args: Any, demo: bool = False, database: str = DEFAULT_DB_ALIAS, **options: Any
+    ) -> None:
         self.database = database
         self.ensure_superuser()
         if demo:
             self.load_demo()
 
     # --- administrator ------------------------------------------------------------
-    def ensure_superuser(self):
+    def ensure_superuser(self) -> None:
         username = os.environ.get("DJANGO_SUPERUSER_USERNAME", "")
         password = os.environ.get("DJANGO_SUPERUSER_PASSWORD", "")
         email = os.environ.get("DJANGO_SUPERUSER_EMAIL", "").strip()
@@ -116,9 +120,9 @@ class Command(BaseCommand):
             )
         )
 
-    def validate_username(self, username):
+    def validate_username(self, username: str) -> None:
         User = get_user_model()
-        field = User._meta.get_field(User.USERNAME_FIELD)
+        field: Any = User._meta.get_field(User.USERNAME_FIELD)
         try:
             field.clean(username, None)
         except ValidationError as exc:
@@ -126,7 +130,7 @@ class Command(BaseCommand):
                 f"DJANGO_SUPERUSER_USERNAME {username!r} is not valid: {'; '.join(exc.messages)}"
             ) from None
 
-    def create_superuser(self, username, password, email):
+    def create_superuser(self, username: str, password: str, email: str) -> None:
         User = get_user_model()
         self.validate_username(username)
         fields = {User.USERNAME_FIELD: username}
@@ -137,7 +141,7 @@ class Command(BaseCommand):
             password=password, **fields
         )
 
-    def set_superuser(self, username, password, email):
+    def set_superuser(self, username: str, password: str, email: str) -> None:
         User = get_user_model()
         manager = User._default_manager.db_manager(self.database)
         with transaction.atomic(using=self.database):
@@ -168,7 +172,7 @@ class Command(BaseCommand):
                 self.stdout.write(f'The superuser "{username}" is up to date.')
 
     # --- demo data ----------------------------------------------------------------
-    def load_demo(self):
+    def load_demo(self) -> None:
         Template = apps.get_model(APP_LABEL, "Template")
         DeviceGroup = apps.get_model(APP_LABEL, "DeviceGroup")
         Device = apps.get_model(APP_LABEL, "Device")

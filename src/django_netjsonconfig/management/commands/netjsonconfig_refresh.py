@@ -1,5 +1,8 @@
 """Re-render configs and record the ones whose checksum changed."""
 
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from ...apps import get_model
@@ -12,11 +15,17 @@ class Command(BaseCommand):
         "(run it after changing NETJSONCONFIG_CONTEXT or NETJSONCONFIG_BACKENDS)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--backend", help="only configs of this backend")
         parser.add_argument("--device", action="append", default=[], help="device name (repeat)")
 
-    def handle(self, *args, backend=None, device=(), **options):
+    def handle(
+        self,
+        *args: Any,
+        backend: str | None = None,
+        device: list[str] | tuple[str, ...] = (),
+        **options: Any,
+    ) -> None:
         queryset = get_model("config").objects.select_related("device").order_by("pk")
         if backend:
             queryset = queryset.filter(backend=backend)
