@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 
 from django_netjsonconfig.apps import get_model
-from django_netjsonconfig.devices import configs
+from django_netjsonconfig.devices import configs, pending
 from django_netjsonconfig.fleet import fanout
 from django_netjsonconfig.rendering import context
 
@@ -141,7 +141,7 @@ def test_a_process_recheck_finds_renders_of_an_older_process(
     # the process's clock moves only when the test says so: a slow machine cannot
     # make the interval pass between two steps
     clock = [1000.0]
-    monkeypatch.setattr(fanout, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    monkeypatch.setattr(pending, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     settings.NETJSONCONFIG_CONTEXT_RECHECK_INTERVAL = 60
     config_model = get_model("config")
     config = config_model.objects.get(device=devices[0])

@@ -53,7 +53,8 @@ class AbstractConfig(BaseConfig):
 
     tracked_fields = ("backend", "config", "context")
 
-    device = models.OneToOneField(
+    # the concrete Device is the site's: django-stubs cannot resolve it from here
+    device = models.OneToOneField(  # type: ignore[misc]
         "Device", on_delete=models.CASCADE, related_name="config", verbose_name=_("device")
     )
     status = models.CharField(

@@ -80,7 +80,9 @@ class AbstractDevice(BaseModel):
         db_index=True,
         help_text=_("Address the controller uses to reach the device"),
     )
-    group = models.ForeignKey(
+    # the concrete models are the site's (ours or an extension's): django-stubs cannot
+    # resolve the name of an abstract model's relation
+    group = models.ForeignKey(  # type: ignore[misc]
         "DeviceGroup",
         on_delete=models.SET_NULL,
         null=True,

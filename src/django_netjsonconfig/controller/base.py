@@ -83,7 +83,7 @@ class ControllerView(View):
             type(self)._resolved_models = cache  # type: ignore[attr-defined]
         found = cache.get(self.model)
         if found is None:
-            model = self.model or get_model("device")
+            model: Any = self.model or get_model("device")
             if _is_config_model(model):
                 model = model._meta.get_field("device").related_model
             found = cache[self.model] = (model, model._meta.get_field("config").related_model)

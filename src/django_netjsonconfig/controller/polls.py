@@ -13,7 +13,7 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
 from ..devices import configs, devices
-from ..fleet import fanout
+from ..devices import pending as fanout
 from ..polling.cache import PollCache, get_cache
 from ..polling.decision import Verdict, decide_on
 from ..polling.records import Cached, Entry

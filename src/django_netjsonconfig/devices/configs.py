@@ -122,7 +122,7 @@ def outcome(config: Any, result: Rendered | RenderError) -> Outcome:
         if previous_checksum is None and config.status == "error" and not config.render_pending:
             return Outcome(None, False, False)
         reason = truncate_reason(f"configuration cannot be rendered: {result.message}")
-        fields = {
+        fields: dict[str, Any] = {
             "status": "error",
             "error_reason": reason,
             "checksum_db": None,

@@ -6,8 +6,8 @@ from typing import Any
 
 from .. import signals
 from ..apps import get_model
-from ..fleet import fanout
 from ..workflow.sending import send_on_commit
+from . import pending as fanout
 from . import relations
 
 

@@ -4,6 +4,7 @@ not). ``devices.configs`` gives them under the same names."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,7 +18,11 @@ from ..rendering.render import (
     render_archive,
     render_text,
 )
-from ..vpn import allocation
+
+#: Functions ``(config, templates)`` that raise ``ValidationError`` when the config
+#: cannot have these templates (the VPN clients' addresses and identifiers: filled by
+#: ``django_netjsonconfig.wiring`` when the app starts)
+config_checks: list[Callable[[Any, list[Any]], None]] = []
 
 
 def ordered_templates(config: Any) -> list[Any]:
@@ -95,7 +100,8 @@ def validate(
         raise ValidationError(
             {"templates": f"template backend does not match the config backend: {', '.join(bad)}"}
         )
-    allocation.check(config, templates)
+    for check in config_checks:
+        check(config, templates)
     try:
         render(config, templates, device, group)
     except RenderError as exc:

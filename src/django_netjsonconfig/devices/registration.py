@@ -35,7 +35,7 @@ class RegistrationError(Exception):
 
 @dataclass
 class Registered:
-    device: object
+    device: Any  # the site's device model
     is_new: bool
 
 

@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from ..apps import get_model
-from ..fleet import fanout
 from ..rendering import context as context_service
 from ..rendering.render import Rendered, RenderError, Source, render_archive, render_text
 from ..settings import app_settings
+from . import pending as fanout
 from . import relations
 
 RENDER_FIELDS = {"backend", "config", "default_values", "type", "vpn_id", "auto_cert"}

@@ -21,8 +21,8 @@ from django.db import transaction
 from django.db.models import F
 
 from ..apps import get_model
+from ..devices import pending as fanout
 from ..devices import relations
-from ..fleet import fanout
 from ..vpn.changes import client_configs
 
 #: fields that are not versioned, per model kind: runtime state, kept on revert

@@ -14,7 +14,7 @@ from django.dispatch import Signal
 
 from .. import signals
 from ..apps import get_model, get_optional_model
-from ..fleet import fanout
+from ..devices import pending as fanout
 from .kinds import uses_keys
 from .server_config import refresh
 

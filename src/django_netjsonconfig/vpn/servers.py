@@ -24,7 +24,7 @@ from django.db.models import F
 
 from .. import signals
 from ..apps import get_model, get_optional_model
-from ..fleet import fanout
+from ..devices import pending as fanout
 from ..pki import certificates as pki
 from ..queue import enqueue
 from ..rendering.render import RenderError

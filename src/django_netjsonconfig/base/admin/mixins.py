@@ -11,6 +11,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from ...rendering.render import RenderError
+from ..config import AbstractConfig
+from ..device import AbstractDevice
+from ..pki import BaseX509
+from ..vpn import AbstractVpn, AbstractVpnClient
 
 FILES_MARKER = "# ---------- files ---------- #"
 
@@ -53,10 +57,6 @@ def secret_fields(model):
     CAs, certificates and VPN clients, and the rendered archives (they hold private
     keys). Shown only to users who may change the object, never on a page of an old
     version, never in a list, a filter or an export."""
-    from ..config import AbstractConfig
-    from ..device import AbstractDevice
-    from ..pki import BaseX509
-    from ..vpn import AbstractVpn, AbstractVpnClient
 
     names = ()
     if issubclass(model, AbstractDevice):
