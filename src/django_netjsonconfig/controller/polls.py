@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ..devices import configs, devices
 from ..fleet import fanout
 from ..polling.cache import PollCache, get_cache
-from ..polling.decision import NEW_ADDRESSES, NO_CONFIG, RENDER, WRONG_KEY, decide_on
+from ..polling.decision import NEW_ADDRESSES, NO_CONFIG, RENDER, WRONG_KEY, decide
 from ..polling.records import Cached, Entry
 from .base import ControllerView, instance_from_values, parse_uuid
 from .responses import Refused
@@ -42,7 +42,15 @@ class PollView(ControllerView):
             entry = self.load_entry(device_id, cache)
         key = params["key"]
         for _attempt in range(3):
-            verdict = decide_on(entry, key, addresses=False)  # key in constant time
+            # the key (in constant time), the config, a render due: not the addresses yet
+            verdict = decide(
+                entry.flags,
+                entry.key_digest,
+                entry.last_ip_crc,
+                entry.management_ip_crc,
+                key,
+                addresses=False,
+            )
             if verdict is WRONG_KEY:
                 raise Refused("error: wrong key", 403)
             if verdict is NO_CONFIG:
@@ -119,7 +127,16 @@ class PollView(ControllerView):
         last_ip = self.remote_addr(request)
         management_ip = self.management_ip(params)
         # the key was checked by ``poll_entry``, the step before
-        verdict = decide_on(entry, "", last_ip, management_ip, check_key=False)
+        verdict = decide(
+            entry.flags,
+            entry.key_digest,
+            entry.last_ip_crc,
+            entry.management_ip_crc,
+            "",
+            last_ip,
+            management_ip,
+            check_key=False,
+        )
         if verdict is not NEW_ADDRESSES:
             return None
         device: Model | None
