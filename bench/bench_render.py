@@ -123,7 +123,7 @@ def main(argv=None):
     import netjsonconfig
     from django.conf import settings
 
-    from django_netjsonconfig.rendering import compiled as fastbackends
+    from django_netjsonconfig.rendering import memo as memos
     from django_netjsonconfig.rendering.render import Source, render_archive
 
     names = args.backend or ["openwrt"]
@@ -177,8 +177,8 @@ def main(argv=None):
         cls, path = classes[name], BACKENDS[name]
         fixed = context_for(0)
         for label, same in (("identical input", True), ("distinct inputs", False)):
-            fastbackends.memo.clear()
-            fastbackends.archives.clear()
+            memos.memo.clear()
+            memos.archives.clear()
             ours(path, fixed)  # the identical case starts with its config remembered
             plain_times, our_times = [], []
             done = 0
@@ -198,7 +198,7 @@ def main(argv=None):
                     gc.enable()
                 done += size
             p, o = statistics.median(plain_times), statistics.median(our_times)
-            hits = (fastbackends.memo.hits, fastbackends.archives.hits)
+            hits = (memos.memo.hits, memos.archives.hits)
             results.append((name, label, p, o, o / p, hits))
 
     command = "DJANGO_SETTINGS_MODULE={} .venv/bin/python -m bench.bench_render {}".format(

@@ -41,22 +41,25 @@ def test_the_verdict_is_the_protocols_on_an_entry_and_on_its_cached_record():
         cached = unpack(pack(entry))
         for key, last_ip, management_ip in itertools.product(KEYS, ADDRESSES, ADDRESSES):
             expected = oracle(entry, key, last_ip, management_ip)
-            assert decide_on(entry.compact(), key, last_ip, management_ip) is expected
-            assert decide_on(cached.compact(), key, last_ip, management_ip) is expected
+            assert decide_on(entry, key, last_ip, management_ip) is expected
+            assert decide_on(cached, key, last_ip, management_ip) is expected
             checked.add(expected)
     assert checked == set(Verdict)  # every verdict was reached
 
 
 def test_without_addresses_a_poll_that_is_otherwise_answerable_is_answered():
     entry = Entry((0, 0), "k", "n", "10.0.0.1", "10.9.9.9", CONFIG_ID, CHECKSUM, False)
-    assert decide_on(entry.compact(), "k", "10.0.0.2", None) is Verdict.NEW_ADDRESSES
-    assert decide_on(entry.compact(), "k", "10.0.0.2", None, addresses=False) is Verdict.ANSWER
-    assert decide_on(entry.compact(), "x", addresses=False) is Verdict.WRONG_KEY
+    assert decide_on(entry, "k", "10.0.0.2", None) is Verdict.NEW_ADDRESSES
+    assert decide_on(entry, "k", "10.0.0.2", None, addresses=False) is Verdict.ANSWER
+    assert decide_on(entry, "x", addresses=False) is Verdict.WRONG_KEY
 
 
-def test_decide_takes_the_compact_fields_as_they_are():
+def test_decide_takes_the_record_fields_as_they_are():
     entry = Entry((0, 0), "k", "n", None, None, CONFIG_ID, CHECKSUM, True)
-    assert decide(*entry.compact(), "k") is Verdict.RENDER
+    assert (
+        decide(entry.flags, entry.key_digest, entry.last_ip_crc, entry.management_ip_crc, "k")
+        is Verdict.RENDER
+    )
 
 
 def test_the_settled_checksum_answers_exactly_when_the_verdict_is_answer(tmp_path):
@@ -67,6 +70,13 @@ def test_the_settled_checksum_answers_exactly_when_the_verdict_is_answer(tmp_pat
         entry = entry._replace(generation=generation.current(slot_of(device_id)))
         store.put(device_id.bytes, pack(entry))
         for key, last_ip, management_ip in itertools.product(KEYS, ADDRESSES, ADDRESSES):
-            verdict = decide_on(entry.compact(), key, last_ip, management_ip)
+            verdict = decide_on(entry, key, last_ip, management_ip)
             got = settled_checksum(generation, store, device_id.bytes, key, last_ip, management_ip)
             assert got == (CHECKSUM if verdict is Verdict.ANSWER else None)
+
+
+def test_a_later_step_of_the_full_path_may_leave_the_key_out():
+    entry = Entry((0, 0), "k", "n", "10.0.0.1", None, CONFIG_ID, CHECKSUM, False)
+    assert decide_on(entry, "", "10.0.0.1", None, check_key=False) is Verdict.ANSWER
+    assert decide_on(entry, "", "10.0.0.2", None, check_key=False) is Verdict.NEW_ADDRESSES
+    assert decide_on(entry, "", "10.0.0.1", None) is Verdict.WRONG_KEY

@@ -1,7 +1,6 @@
 """The download endpoint: the configuration archive whose MD5 the checksum gives."""
 
 import uuid
-from functools import partial
 from typing import Any
 
 from django.db import connections, router
@@ -34,8 +33,9 @@ class BaseDownloadConfigView(PollView):
         # with, used while the entry says the name is the same)
         config_id, checksum = entry.config_id, entry.checksum
         assert config_id is not None and checksum is not None  # a usable entry
-        load = partial(self._load_archive, entry, config_id)
-        return archive_for(config_id, checksum, load, name_is=entry.name_is)
+        return archive_for(
+            config_id, checksum, self._load_archive, entry, config_id, name_is=entry.name_is
+        )
 
     def _load_archive(self, entry: Entry | Cached, config_id: uuid.UUID) -> tuple[bytes, str]:
         """(archive, device name) from the database, rendered if it is not stored."""

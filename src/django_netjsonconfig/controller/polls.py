@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ..devices import configs, devices
 from ..devices import pending as fanout
 from ..polling.cache import PollCache, get_cache
-from ..polling.decision import Verdict, decide_on
+from ..polling.decision import NEW_ADDRESSES, NO_CONFIG, RENDER, WRONG_KEY, decide
 from ..polling.records import Cached, Entry
 from .base import ControllerView, instance_from_values, parse_uuid
 from .responses import Refused
@@ -42,12 +42,20 @@ class PollView(ControllerView):
             entry = self.load_entry(device_id, cache)
         key = params["key"]
         for _attempt in range(3):
-            verdict = decide_on(entry.compact(), key, addresses=False)  # key in constant time
-            if verdict is Verdict.WRONG_KEY:
+            # the key (in constant time), the config, a render due: not the addresses yet
+            verdict = decide(
+                entry.flags,
+                entry.key_digest,
+                entry.last_ip_crc,
+                entry.management_ip_crc,
+                key,
+                addresses=False,
+            )
+            if verdict is WRONG_KEY:
                 raise Refused("error: wrong key", 403)
-            if verdict is Verdict.NO_CONFIG:
+            if verdict is NO_CONFIG:
                 raise Refused("error: device has no configuration", 404)
-            if verdict is not Verdict.RENDER:
+            if verdict is not RENDER:
                 return device_id, entry
             self.render_now(entry)
             entry = self.load_entry(device_id, cache)
@@ -118,8 +126,18 @@ class PollView(ControllerView):
         """Record a new address; returns the device instance if one had to be built."""
         last_ip = self.remote_addr(request)
         management_ip = self.management_ip(params)
-        verdict = decide_on(entry.compact(), params.get("key") or "", last_ip, management_ip)
-        if verdict is not Verdict.NEW_ADDRESSES:
+        # the key was checked by ``poll_entry``, the step before
+        verdict = decide(
+            entry.flags,
+            entry.key_digest,
+            entry.last_ip_crc,
+            entry.management_ip_crc,
+            "",
+            last_ip,
+            management_ip,
+            check_key=False,
+        )
+        if verdict is not NEW_ADDRESSES:
             return None
         device: Model | None
         if isinstance(entry, Entry):

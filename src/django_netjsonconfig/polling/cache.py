@@ -13,7 +13,7 @@ The names of those modules that callers used from here stay importable from here
 
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -74,6 +74,12 @@ class PollCache:
         if isinstance(generation, RedisGeneration):
             generation.on_reset = self._local.clear
         self.warmer = Warmer(generation, size, self._keep)
+        #: ``settled_checksum(id_bytes, key, last_ip, management_ip)``: the settled answer
+        #: (``polling.settled``) on this cache's records, bound once (the poll's common
+        #: case: no method frame of its own)
+        self.settled_checksum: Callable[[bytes, str, str | None, str | None], str | None] = partial(
+            settled_checksum, generation, self._local
+        )
 
     def current_generation(self, device_id: uuid.UUID) -> Generation | None:
         return self.generation.current(slot_of(device_id))
@@ -91,12 +97,6 @@ class PollCache:
                 self._local.put(device_id.bytes, raw)
                 return unpack(raw)
         return None
-
-    def settled_checksum(
-        self, id_bytes: bytes, key: str, last_ip: str | None, management_ip: str | None
-    ) -> str | None:
-        """``polling.settled.settled_checksum`` on this cache's records."""
-        return settled_checksum(self.generation, self._local, id_bytes, key, last_ip, management_ip)
 
     def put(self, device_id: uuid.UUID, entry: Entry | Cached, remote: bool = True) -> None:
         """Store ``entry``, stamped with the generation read before the database."""

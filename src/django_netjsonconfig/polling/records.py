@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import struct
 import uuid
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 from zlib import crc32 as zlib_crc32
 
 from .generation import Generation
@@ -37,13 +37,20 @@ def crc(text: str | None) -> int:
     return zlib_crc32(b"\x00" if text is None else b"\x01" + text.encode())
 
 
-class Compact(NamedTuple):
+class Decidable(Protocol):
     """The fields of a record the poll decision reads (see ``polling.decision``)."""
 
-    flags: int
-    key_digest: bytes
-    last_ip_crc: int
-    management_ip_crc: int
+    @property
+    def flags(self) -> int: ...
+
+    @property
+    def key_digest(self) -> bytes: ...
+
+    @property
+    def last_ip_crc(self) -> int: ...
+
+    @property
+    def management_ip_crc(self) -> int: ...
 
 
 class Entry(NamedTuple):
@@ -77,13 +84,22 @@ class Entry(NamedTuple):
     def has_config(self) -> bool:
         return self.config_id is not None
 
-    def compact(self) -> Compact:
-        return Compact(
-            _flags(self.pending, self.config_id is not None, self.checksum is not None),
-            digest(self.key),
-            crc(self.last_ip),
-            crc(self.management_ip),
-        )
+    # what the poll decision reads, as a cached record holds it
+    @property
+    def flags(self) -> int:
+        return _flags(self.pending, self.config_id is not None, self.checksum is not None)
+
+    @property
+    def key_digest(self) -> bytes:
+        return digest(self.key)
+
+    @property
+    def last_ip_crc(self) -> int:
+        return crc(self.last_ip)
+
+    @property
+    def management_ip_crc(self) -> int:
+        return crc(self.management_ip)
 
 
 class Cached(NamedTuple):
@@ -97,6 +113,7 @@ class Cached(NamedTuple):
     config_bytes: bytes | None  # the config id's 16 bytes
     checksum: str | None
     pending: bool
+    flags: int  # the record's flags (PENDING, HAS_CONFIG, HAS_CHECKSUM)
 
     def usable(self) -> bool:
         return self.checksum is not None and not self.pending
@@ -120,10 +137,6 @@ class Cached(NamedTuple):
     def config_id(self) -> uuid.UUID | None:
         """The config's id (made when asked: a checksum poll does not need it)."""
         return None if self.config_bytes is None else uuid.UUID(bytes=self.config_bytes)
-
-    def compact(self) -> Compact:
-        flags = _flags(self.pending, self.config_bytes is not None, self.checksum is not None)
-        return Compact(flags, self.key_digest, self.last_ip_crc, self.management_ip_crc)
 
 
 def _flags(pending: bool, has_config: bool, has_checksum: bool) -> int:
@@ -180,6 +193,7 @@ def unpack(raw: bytes) -> Cached:
         config_id if flags & HAS_CONFIG else None,
         checksum.hex() if flags & HAS_CHECKSUM else None,
         bool(flags & PENDING),
+        flags,
     )
 
 

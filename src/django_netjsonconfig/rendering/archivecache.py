@@ -139,19 +139,19 @@ def get_cache() -> ArchiveCache:
 def archive_for(
     config_id: uuid.UUID,
     checksum: str,
-    load: Callable[[], Named],
-    *,
+    load: Callable[..., Named],
+    *args: Any,
     name_is: Callable[[str | None], bool] | None = None,
 ) -> Named:
     """``(archive, device name)``: the archive of config ``config_id`` whose MD5 is
     ``checksum``. From this process's cache when it holds it (and ``name_is`` says the
-    name it was kept with is still the device's), else what ``load()`` gives, which is
-    kept when its MD5 is ``checksum`` (the cache checks it)."""
+    name it was kept with is still the device's), else what ``load(*args)`` gives, which
+    is kept when its MD5 is ``checksum`` (the cache checks it)."""
     cache = get_cache()
     found = cache.get_named(config_id, checksum)
     if found is not None and (name_is is None or name_is(found[1])):
         return found
-    archive, name = load()
+    archive, name = load(*args)
     cache.put(config_id, checksum, archive, name)
     return archive, name
 
