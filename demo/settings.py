@@ -281,7 +281,8 @@ if REDIS_URL:
     # not retried (a broken connection is made again once), and the request goes on as
     # when Redis is down: the cache misses, a background task stays for later (polls
     # render on demand), the poll cache answers from the database (its own client:
-    # services/pollcache.py). The Celery worker waits longer (demo/celery.py).
+    # django_netjsonconfig/polling/redisgeneration.py). The Celery worker waits longer
+    # (demo/celery.py).
     import redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
