@@ -21,7 +21,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -39,6 +39,9 @@ from ..settings import app_settings
 from ..workflow.sending import send_on_commit
 from . import fanout, jobs
 
+if TYPE_CHECKING:
+    from ..base.job import AbstractBulkJob
+
 logger = logging.getLogger(__name__)
 
 ACTIONS = ("change_group", "add_templates", "remove_templates", "delete")
@@ -52,7 +55,7 @@ class Outcome:
     params: dict
     total: int
     counts: dict = field(default_factory=dict)
-    job: object = None
+    job: "AbstractBulkJob | None" = None
 
     @property
     def message(self) -> str:
