@@ -36,7 +36,7 @@ class DeviceConfigInline(ConfigInline):
 class DeviceAdmin(*VERSION_BASES, AbstractDeviceAdmin):  # type: ignore[misc]
     inlines = [DeviceConfigInline]
     # ours extends reversion's list (VersionAdmin comes first and names its own)
-    change_list_template = AbstractDeviceAdmin.change_list_template  # type: ignore[misc]
+    change_list_template = AbstractDeviceAdmin.change_list_template
 
 
 class TemplateAdmin(*VERSION_BASES, AbstractTemplateAdmin):  # type: ignore[misc]

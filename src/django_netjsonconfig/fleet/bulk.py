@@ -19,12 +19,14 @@ reverted without the others; a deleted device is recoverable.
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -36,6 +38,9 @@ from ..history import versions as history
 from ..settings import app_settings
 from ..workflow.sending import send_on_commit
 from . import fanout, jobs
+
+if TYPE_CHECKING:
+    from ..base.job import AbstractBulkJob
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +55,10 @@ class Outcome:
     params: dict
     total: int
     counts: dict = field(default_factory=dict)
-    job: object = None
+    job: "AbstractBulkJob | None" = None
 
     @property
-    def message(self):
+    def message(self) -> str:
         if self.job is not None:
             return ngettext(
                 "%(action)s: %(count)d device, running in the background.",
@@ -63,7 +68,7 @@ class Outcome:
         return describe(self.action, self.params, self.counts)
 
 
-def action_label(action):
+def action_label(action: str) -> str:
     labels = {
         "change_group": _("Change group"),
         "add_templates": _("Add templates"),
@@ -74,7 +79,7 @@ def action_label(action):
 
 
 # --- parameters --------------------------------------------------------------------------------
-def validate(action, params):
+def validate(action: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """Check ``params`` of ``action``; returns them with the objects they name.
 
     Raises a ``ValidationError`` whose message says what is wrong.
@@ -113,7 +118,7 @@ def validate(action, params):
     return resolved
 
 
-def serialize_params(action, resolved):
+def serialize_params(action: str, resolved: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON a job stores for the ``resolved`` parameters of ``action``."""
     if action == "change_group":
         group = resolved.get("group")
@@ -123,7 +128,7 @@ def serialize_params(action, resolved):
     return {}
 
 
-def describe(action, params, counts):
+def describe(action: str, params: Mapping[str, Any], counts: Mapping[str, int]) -> str:
     """A sentence for the operator about what an action did."""
     changed, skipped = counts.get("changed", 0), counts.get("skipped", 0)
     names = ", ".join(f'"{t.name}"' for t in params.get("templates") or ())
@@ -167,7 +172,7 @@ def describe(action, params, counts):
     return text
 
 
-def comment_for(action, params):
+def comment_for(action: str, params: Mapping[str, Any]) -> str:
     """The comment of the versions a bulk action saves."""
     names = ", ".join(f'"{t.name}"' for t in params.get("templates") or ())
     if action == "change_group":
@@ -183,7 +188,9 @@ def comment_for(action, params):
 
 
 # --- the actions, on one batch of device ids -----------------------------------------------------
-def apply(action, device_ids, resolved, *, user=None):
+def apply(
+    action: str, device_ids: Iterable[Any], resolved: Mapping[str, Any], *, user: Any = None
+) -> dict[str, int]:
     """Run ``action`` on ``device_ids`` (one batch, in one transaction); returns counts.
 
     ``resolved`` are the parameters as :func:`validate` returns them.
@@ -192,16 +199,16 @@ def apply(action, device_ids, resolved, *, user=None):
         return OPERATIONS[action](list(device_ids), resolved, user)
 
 
-def _send(signal, sender, **kwargs):
+def _send(signal: Signal, sender: Any, **kwargs: Any) -> None:
     send_on_commit(signal, sender, **kwargs)
 
 
-def _record(device_ids, action, params, user):
+def _record(device_ids: list[Any], action: str, params: Mapping[str, Any], user: Any) -> None:
     """Versions of the devices (and configs) as the action left them, one revision each."""
     history.snapshot_devices(device_ids, comment_for(action, params), user=user)
 
 
-def _baseline(device_ids, user):
+def _baseline(device_ids: list[Any], user: Any) -> None:
     """A version of how the devices were before, for those that have none."""
     device_model = get_model("device")
     if history.is_versioned(device_model):
@@ -210,7 +217,7 @@ def _baseline(device_ids, user):
             history.snapshot_devices(missing, _("State before a bulk action."), user=user)
 
 
-def change_group(device_ids, params, user):
+def change_group(device_ids: list[Any], params: Mapping[str, Any], user: Any) -> dict[str, int]:
     group = params.get("group")
     device_model, config_model = get_model("device"), get_model("config")
     rows = list(
@@ -223,7 +230,7 @@ def change_group(device_ids, params, user):
         return counts
     moved = [pk for pk, _old in rows]
     _baseline(moved, user)
-    by_old_group = defaultdict(list)
+    by_old_group: defaultdict[Any, list[Any]] = defaultdict(list)
     for pk, old_group_id in rows:
         by_old_group[old_group_id].append(pk)
     device_model.objects.filter(pk__in=moved).update(group=group, modified=timezone.now())
@@ -252,7 +259,7 @@ def change_group(device_ids, params, user):
     return counts
 
 
-def _next_position(configs):
+def _next_position(configs: QuerySet[Any]) -> int:
     """The position after the last template of ``configs`` (for ``relations.bulk_add``)."""
     field_ = get_model("config")._meta.get_field("templates")
     through, source = field_.remote_field.through, field_.m2m_field_name()
@@ -262,11 +269,11 @@ def _next_position(configs):
     return 0 if top is None or top < relations.APPEND_BASE else top - relations.APPEND_BASE + 1
 
 
-def add_templates(device_ids, params, user):
+def add_templates(device_ids: list[Any], params: Mapping[str, Any], user: Any) -> dict[str, int]:
     templates = params["templates"]
     config_model = get_model("config")
     members = config_model.objects.filter(device_id__in=device_ids)
-    lacking = set()
+    lacking: set[Any] = set()
     for template in templates:
         lacking.update(
             members.filter(backend=template.backend)
@@ -284,7 +291,7 @@ def add_templates(device_ids, params, user):
     return {"changed": len(lacking), "skipped": len(device_ids) - len(lacking)}
 
 
-def remove_templates(device_ids, params, user):
+def remove_templates(device_ids: list[Any], params: Mapping[str, Any], user: Any) -> dict[str, int]:
     templates = params["templates"]
     config_model = get_model("config")
     using = set(
@@ -302,7 +309,7 @@ def remove_templates(device_ids, params, user):
     return {"changed": len(using), "skipped": len(device_ids) - len(using)}
 
 
-def delete(device_ids, params, user):
+def delete(device_ids: list[Any], params: Mapping[str, Any], user: Any) -> dict[str, int]:
     device_model = get_model("device")
     devices = device_model.objects.filter(pk__in=device_ids)
     history.snapshot_devices(device_ids, _("Deleted (bulk action)."), user=user)

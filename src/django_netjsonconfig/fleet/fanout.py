@@ -19,8 +19,11 @@ netjsonconfig_render_pending`` finishes the rest. Nothing is lost.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from .. import queue
 from ..apps import get_model
@@ -36,7 +39,7 @@ mode = queue.mode  # how background work runs (``NETJSONCONFIG_FANOUT``)
 __all__ = ["catch_up_global_context", "mark", "mode", "render_batch", "render_pending", "schedule"]
 
 
-def pending_queryset():
+def pending_queryset() -> QuerySet[Any]:
     return (
         get_model("config")
         .objects.filter(render_pending__gt=0)
@@ -49,7 +52,7 @@ def pending_queryset():
 CHUNK = 100
 
 
-def render_batch(pks):
+def render_batch(pks: Iterable[Any]) -> int:
     """Re-render the still pending configs among ``pks``; returns how many changed.
 
     By chunks of :data:`CHUNK` configs: one query reads the configs with their device
@@ -66,7 +69,7 @@ def render_batch(pks):
     return changed
 
 
-def _render_chunk(pks):
+def _render_chunk(pks: list[Any]) -> int:
     found = list(pending_queryset().filter(pk__in=pks).defer("archive"))
     if not found:
         return 0
@@ -81,7 +84,7 @@ def _render_chunk(pks):
     return changed
 
 
-def render_pending(limit=None):
+def render_pending(limit: int | None = None) -> int:
     """Re-render every pending config (up to ``limit``); returns how many were rendered."""
     done = 0
     size = app_settings.RENDER_BATCH_SIZE
@@ -94,7 +97,7 @@ def render_pending(limit=None):
     return done
 
 
-def pending_batches():
+def pending_batches() -> list[list[Any]]:
     size = app_settings.RENDER_BATCH_SIZE
     pks = list(pending_queryset().values_list("pk", flat=True))
     return [pks[i : i + size] for i in range(0, len(pks), size)]

@@ -11,11 +11,16 @@ the view permission; a user without it is not offered the action, and a post of 
 is refused.
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -25,11 +30,17 @@ from ...fleet import bulk
 from ...settings import app_settings
 from .fields import TemplatesField
 
+if TYPE_CHECKING:
+    from .fleet import FleetAdminMixin
+
+    #: an action of the device list (the admin is the device admin, with the fleet mixin)
+    _Action = Callable[[FleetAdminMixin, HttpRequest, QuerySet[Any]], HttpResponseBase | None]
+
 ACTION_TEMPLATE = "admin/django_netjsonconfig/bulk_action.html"
 SAMPLE_SIZE = 10  # devices named on the intermediate page
 
 
-def _related(device_model, name):
+def _related(device_model: type[Any], name: str) -> type[Any]:
     if name == "group":
         return device_model._meta.get_field("group").related_model
     config_model = device_model._meta.get_field("config").related_model
@@ -37,16 +48,16 @@ def _related(device_model, name):
 
 
 class BulkForm(forms.Form):
-    action = None
+    action: str = None  # type: ignore[assignment]  # each form below names its action
 
-    def __init__(self, *args, device_model, **kwargs):
+    def __init__(self, *args: Any, device_model: type[Any], **kwargs: Any) -> None:
         self.device_model = device_model
         super().__init__(*args, **kwargs)
 
-    def params(self):
+    def params(self) -> dict[str, Any]:
         return {}
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         if not self.errors:
             try:
@@ -58,7 +69,7 @@ class BulkForm(forms.Form):
 
 class ChangeGroupForm(BulkForm):
     action = "change_group"
-    group = forms.ModelChoiceField(
+    group: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(
         queryset=None,
         required=False,
         empty_label=gettext_lazy("(no group)"),
@@ -68,11 +79,12 @@ class ChangeGroupForm(BulkForm):
         ),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = _related(self.device_model, "group").objects.all()
+        # the form's copy of ``group`` above (the stubs type self.fields as plain fields)
+        self.fields["group"].queryset = _related(self.device_model, "group").objects.all()  # type: ignore[attr-defined]
 
-    def params(self):
+    def params(self) -> dict[str, Any]:
         group = self.cleaned_data.get("group")
         return {"group": str(group.pk) if group else None}
 
@@ -80,20 +92,21 @@ class ChangeGroupForm(BulkForm):
 class TemplatesForm(BulkForm):
     templates = TemplatesField(queryset=None, label=gettext_lazy("Templates"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["templates"]
-        field.queryset = _related(self.device_model, "templates").objects.order_by("name")
+        # the form's copy of ``templates`` above (the stubs type self.fields as plain fields)
+        field.queryset = _related(self.device_model, "templates").objects.order_by("name")  # type: ignore[attr-defined]
         field.error_messages["required"] = _("Choose at least one template.")
 
-    def params(self):
+    def params(self) -> dict[str, Any]:
         return {"templates": [str(t.pk) for t in self.cleaned_data.get("templates") or ()]}
 
 
 class AddTemplatesForm(TemplatesForm):
     action = "add_templates"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["templates"].help_text = _(
             "Added after the templates each device has, to the devices whose backend is the "
@@ -104,7 +117,7 @@ class AddTemplatesForm(TemplatesForm):
 class RemoveTemplatesForm(TemplatesForm):
     action = "remove_templates"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["templates"].help_text = _("Required templates cannot be removed.")
 
@@ -113,7 +126,14 @@ class ConfirmForm(BulkForm):
     action = "delete"
 
 
-def _context(modeladmin, request, queryset, form, title, intro):
+def _context(
+    modeladmin: "FleetAdminMixin",
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    form: BulkForm,
+    title: str,
+    intro: str,
+) -> dict[str, Any]:
     count = queryset.count()
     sample = list(queryset.order_by().values_list("name", flat=True)[:SAMPLE_SIZE])
     return {
@@ -134,7 +154,14 @@ def _context(modeladmin, request, queryset, form, title, intro):
     }
 
 
-def run_bulk_action(modeladmin, request, queryset, form_class, title, intro=""):
+def run_bulk_action(
+    modeladmin: "FleetAdminMixin",
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    form_class: type[BulkForm],
+    title: str,
+    intro: str = "",
+) -> HttpResponse | None:
     """The intermediate page of a bulk action, then its submission."""
     if "apply" in request.POST:
         form = form_class(request.POST, device_model=modeladmin.model)
@@ -158,21 +185,27 @@ def run_bulk_action(modeladmin, request, queryset, form_class, title, intro=""):
 @admin.action(
     description=gettext_lazy("Change the group of the selected devices"), permissions=["change"]
 )
-def change_group(modeladmin, request, queryset):
+def change_group(
+    modeladmin: "FleetAdminMixin", request: HttpRequest, queryset: QuerySet[Any]
+) -> HttpResponse | None:
     return run_bulk_action(modeladmin, request, queryset, ChangeGroupForm, _("Change group"))
 
 
 @admin.action(
     description=gettext_lazy("Add templates to the selected devices"), permissions=["change"]
 )
-def add_templates(modeladmin, request, queryset):
+def add_templates(
+    modeladmin: "FleetAdminMixin", request: HttpRequest, queryset: QuerySet[Any]
+) -> HttpResponse | None:
     return run_bulk_action(modeladmin, request, queryset, AddTemplatesForm, _("Add templates"))
 
 
 @admin.action(
     description=gettext_lazy("Remove templates from the selected devices"), permissions=["change"]
 )
-def remove_templates(modeladmin, request, queryset):
+def remove_templates(
+    modeladmin: "FleetAdminMixin", request: HttpRequest, queryset: QuerySet[Any]
+) -> HttpResponse | None:
     return run_bulk_action(
         modeladmin, request, queryset, RemoveTemplatesForm, _("Remove templates")
     )
@@ -181,7 +214,9 @@ def remove_templates(modeladmin, request, queryset):
 @admin.action(
     description=gettext_lazy("Delete selected %(verbose_name_plural)s"), permissions=["delete"]
 )
-def delete_selected(modeladmin, request, queryset):
+def delete_selected(
+    modeladmin: "FleetAdminMixin", request: HttpRequest, queryset: QuerySet[Any]
+) -> HttpResponse | None:
     """Django's confirmation page; over ``NETJSONCONFIG_BULK_SYNC_LIMIT`` devices, a
     summary (not a list of thousands) and a background job."""
     count = queryset.count()
@@ -195,21 +230,27 @@ def delete_selected(modeladmin, request, queryset):
     return run_bulk_action(modeladmin, request, queryset, ConfirmForm, _("Are you sure?"), intro)
 
 
-def _export(modeladmin, queryset, fmt):
+def _export(
+    modeladmin: "FleetAdminMixin", queryset: QuerySet[Any], fmt: str
+) -> StreamingHttpResponse:
     return modeladmin.export_response(queryset, fmt)
 
 
 @admin.action(description=gettext_lazy("Export the selected devices as CSV"), permissions=["view"])
-def export_csv(modeladmin, request, queryset):
+def export_csv(
+    modeladmin: "FleetAdminMixin", request: HttpRequest, queryset: QuerySet[Any]
+) -> StreamingHttpResponse:
     return _export(modeladmin, queryset, "csv")
 
 
 @admin.action(description=gettext_lazy("Export the selected devices as JSON"), permissions=["view"])
-def export_json(modeladmin, request, queryset):
+def export_json(
+    modeladmin: "FleetAdminMixin", request: HttpRequest, queryset: QuerySet[Any]
+) -> StreamingHttpResponse:
     return _export(modeladmin, queryset, "json")
 
 
-DEVICE_ACTIONS = [
+DEVICE_ACTIONS: "list[_Action]" = [
     change_group,
     add_templates,
     remove_templates,

@@ -66,7 +66,7 @@ def _hidden_value(variable: Any) -> Any:
 def variables_html(config: Any) -> str:
     """The variables of a saved config, their values and sources; unresolved ones flagged."""
     variables = context_service.explain(configs.variable_layers(config))
-    unresolved = ()
+    unresolved: tuple[str, ...] = ()
     try:
         configs.preview(config)
     except RenderError as exc:
@@ -147,7 +147,7 @@ class ConfigInline(ConfigDisplayMixin, admin.StackedInline):
     Its ``model`` is found from the device model when left unset.
     """
 
-    model = None
+    model = None  # type: ignore[assignment]  # found from the device model, see below
     form = AbstractConfigForm
     extra = 1
     max_num = 1
@@ -214,7 +214,8 @@ class AbstractDeviceAdmin(
 
     def __init__(self, model: Any, admin_site: Any) -> None:
         config_model = model._meta.get_field("config").related_model
-        self.inlines = [
+        # the inlines of this admin's device model (the stubs declare inlines a ClassVar)
+        self.inlines = [  # type: ignore[misc]
             inline if inline.model else type(inline.__name__, (inline,), {"model": config_model})
             for inline in self.inlines
         ]

@@ -2,7 +2,9 @@
 edited through a form generated from the backend's JSON schema, tags, ordered templates."""
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.staticfiles import finders
@@ -16,6 +18,9 @@ from sortedm2m.forms import SortedCheckboxSelectMultiple, SortedMultipleChoiceFi
 
 from ... import strictjson
 from ..template import parse_tags
+
+if TYPE_CHECKING:
+    from django.forms.renderers import BaseRenderer
 
 STATIC = "django_netjsonconfig"
 # the browser libraries copied from node_modules by ``make assets`` (see package.json);
@@ -42,7 +47,7 @@ VENDOR_CSS = (
 
 
 @lru_cache(maxsize=1)
-def editor_assets_installed():
+def editor_assets_installed() -> bool:
     """Whether ``make assets`` put the editor's libraries where staticfiles finds them.
 
     Without them the configuration stays a JSON text box (and the pages still render
@@ -52,7 +57,7 @@ def editor_assets_installed():
 
 
 class JSONTextarea(forms.Textarea):
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         defaults = {"class": "vLargeTextField netjsonconfig-json", "rows": 14}
         defaults["spellcheck"] = "false"
         super().__init__({**defaults, **(attrs or {})})
@@ -66,7 +71,7 @@ class StrictJSONField(forms.JSONField):
 
     default_error_messages = {"invalid": _("Invalid JSON: %(error)s.")}
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         if self.disabled:
             return value
         if value in self.empty_values:
@@ -76,7 +81,7 @@ class StrictJSONField(forms.JSONField):
         converted = self.parse(value)
         return JSONString(converted) if isinstance(converted, str) else converted
 
-    def parse(self, value):
+    def parse(self, value: str) -> Any:
         try:
             return strictjson.loads(value)
         except strictjson.JSONInputError as exc:
@@ -86,7 +91,7 @@ class StrictJSONField(forms.JSONField):
                 params={"value": value, "error": str(exc)},
             ) from None
 
-    def bound_data(self, data, initial):
+    def bound_data(self, data: Any, initial: Any) -> Any:
         """The posted text, shown again as it was when it is not valid (Django's parses
         it with ``json.loads``, which raises on what ``strictjson`` refuses)."""
         if self.disabled:
@@ -107,22 +112,23 @@ class JSONObjectField(StrictJSONField):
         "not_object": _('Must be a JSON object, such as {"name": "value"}; got %(type)s.'),
     }
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         if not self.disabled and value in self.empty_values:
             return {}
         return super().to_python(value)
 
-    def validate(self, value):
+    def validate(self, value: Any) -> None:
         super().validate(value)
         if not isinstance(value, dict):
-            kind = {list: "an array", str: "a string", JSONString: "a string"}.get(
+            # (mypy types the keys as ABCMeta, which type(value) is not: the ignore)
+            kind = {list: "an array", str: "a string", JSONString: "a string"}.get(  # type: ignore[call-overload]
                 type(value), "a number" if isinstance(value, (int, float)) else "null"
             )
             raise ValidationError(
                 self.error_messages["not_object"], code="not_object", params={"type": kind}
             )
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         if isinstance(value, InvalidJSONInput):
             return value
         return json.dumps(value, ensure_ascii=False, indent=4, cls=self.encoder)
@@ -139,13 +145,15 @@ class SchemaEditorWidget(JSONTextarea):
 
     backend_field = "backend"
 
-    def __init__(self, attrs=None, backend_field=None):
+    def __init__(
+        self, attrs: dict[str, Any] | None = None, backend_field: str | None = None
+    ) -> None:
         super().__init__(attrs)
         if backend_field:
             self.backend_field = backend_field
 
     @property
-    def media(self):
+    def media(self) -> forms.Media:
         if not editor_assets_installed():
             return forms.Media()
         return forms.Media(
@@ -153,13 +161,13 @@ class SchemaEditorWidget(JSONTextarea):
             js=(*VENDOR_JS, f"{STATIC}/js/config-editor.js"),
         )
 
-    def schema_url(self):
+    def schema_url(self) -> str:
         try:
             return reverse("netjsonconfig:schema")
         except NoReverseMatch:  # an extending site without our urls: the plain textarea
             return ""
 
-    def get_context(self, name, value, attrs):
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         url = self.schema_url() if editor_assets_installed() else ""
         if url:
@@ -183,7 +191,13 @@ class NetJSONConfigField(JSONObjectField):
 class TagsField(forms.CharField):
     """Tags typed as ``"a b, c"``, stored as a sorted JSON list."""
 
-    def __init__(self, *, encoder=None, decoder=None, **kwargs):
+    def __init__(
+        self,
+        *,
+        encoder: type[json.JSONEncoder] | None = None,
+        decoder: type[json.JSONDecoder] | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.pop("max_length", None)
         kwargs.setdefault("required", False)
         kwargs.setdefault(
@@ -191,18 +205,18 @@ class TagsField(forms.CharField):
         )  # the model's help text, when given, wins
         super().__init__(**kwargs)
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         if isinstance(value, (list, tuple)):
             return " ".join(str(v) for v in value)
         return value
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]  # a list, not a str
         text = super().to_python(value) or ""
         # the field's NUL check (of Django's CharField) runs on what this returns: a list
         ProhibitNullCharactersValidator()(text)
         return parse_tags(text)
 
-    def has_changed(self, initial, data):
+    def has_changed(self, initial: Any, data: Any) -> bool:
         return parse_tags(initial or []) != self.to_python(data)
 
 
@@ -219,18 +233,19 @@ class TemplatesWidget(SortedCheckboxSelectMultiple):
     backend_field = "backend"
     group_field = "group"
 
-    def __init__(self, attrs=None, choices=()):
+    def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = ()) -> None:
         super().__init__(attrs, choices)
-        self.group_templates = None  # {group pk: [template pks]}, when groups apply
-        self.current_group = None  # the group's pk when the form has no group field
+        # {group pk: [template pks]}, when groups apply
+        self.group_templates: dict[str, list[str]] | None = None
+        self.current_group: object = None  # the group's pk when the form has no group field
         self.lock_required = False  # True on a saved config: required ones stay
 
     class Media:  # after sortedm2m's own (the metaclass extends the parent's media)
         js = (f"{STATIC}/js/templates.js",)
         css = {"screen": (f"{STATIC}/css/admin.css",)}
 
-    def template_info(self):
-        info = {}
+    def template_info(self) -> dict[str, dict[str, Any]]:
+        info: dict[str, dict[str, Any]] = {}
         for value, _label in self.choices:
             instance = getattr(value, "instance", None)
             if instance is None:
@@ -243,7 +258,13 @@ class TemplatesWidget(SortedCheckboxSelectMultiple):
             }
         return info
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: "BaseRenderer | None" = None,
+    ) -> str:
         html = super().render(name, value, attrs, renderer=renderer)
         prefix = name[: -len("templates")] if name.endswith("templates") else ""
         return format_html(
@@ -259,7 +280,9 @@ class TemplatesWidget(SortedCheckboxSelectMultiple):
             html,
         )
 
-    def value_from_datadict(self, data, files, name):
+    def value_from_datadict(
+        self, data: Mapping[str, Any], files: Mapping[str, Any], name: str
+    ) -> list[str]:
         values = data.getlist(name) if hasattr(data, "getlist") else data.get(name)
         if values is None:
             return []
@@ -273,7 +296,7 @@ class TemplatesField(SortedMultipleChoiceField):
 
     widget = TemplatesWidget
 
-    def label_from_instance(self, obj):
+    def label_from_instance(self, obj: Any) -> str:
         label = f"{obj.name} ({obj.get_backend_display()})"
         if obj.required:
             return f"{label} [{_('required')}]"

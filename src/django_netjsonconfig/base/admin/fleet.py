@@ -8,16 +8,28 @@ list is not counted (``show_full_result_count``), and the counts by status are
 one ``GROUP BY``.
 """
 
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.db.models import Count, QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +38,13 @@ from ...fleet import bulk
 from ...io import importexport
 from ..config import STATUS_CHOICES
 from .actions import DEVICE_ACTIONS
+from .mixins import _ModelAdmin
+
+if TYPE_CHECKING:
+    from django.contrib.admin.filters import _ListFilterChoices
+    from django.contrib.admin.views.main import ChangeList
+
+    from ..job import AbstractBulkJob
 
 STATUS_FIELD = "config__status"
 STATUS_PARAM = f"{STATUS_FIELD}__exact"
@@ -36,7 +55,7 @@ PREVIEW_ROWS = 200  # rows of a dry run shown on the import page
 class ConfigStatusListFilter(admin.ChoicesFieldListFilter):
     """The config status filter of the device list, with "no configuration" too."""
 
-    def choices(self, changelist):
+    def choices(self, changelist: "ChangeList") -> "Iterator[_ListFilterChoices]":
         no_config = self.lookup_val_isnull in ("True", "1")
         for choice in super().choices(changelist):
             if no_config:
@@ -74,8 +93,9 @@ class ImportForm(forms.Form):
     # the text of a file checked by a dry run, posted back to import it
     content = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        # Django's Form.clean returns cleaned_data; the stubs say "| None" (an override may)
+        cleaned: dict[str, Any] = super().clean()  # type: ignore[assignment]
         upload, content = cleaned.get("file"), cleaned.get("content")
         if upload is None and not content:
             raise forms.ValidationError(_("Choose a file to import."))
@@ -87,26 +107,26 @@ class ImportForm(forms.Form):
         return cleaned
 
 
-class FleetAdminMixin:
+class FleetAdminMixin(_ModelAdmin):
     """Added to the device admin: counts by status above the list, bulk actions that
     run in the background over many devices, import and export buttons."""
 
     change_list_template = "admin/django_netjsonconfig/device/change_list.html"
-    bulk_job_template = "admin/django_netjsonconfig/bulk_job.html"
-    import_template = "admin/django_netjsonconfig/import.html"
+    bulk_job_template: str = "admin/django_netjsonconfig/bulk_job.html"
+    import_template: str = "admin/django_netjsonconfig/import.html"
     show_full_result_count = False
     actions = DEVICE_ACTIONS
     #: config columns the list never shows: not loaded with the page
-    list_deferred_fields = ("config__config", "config__context", "config__archive")
+    list_deferred_fields: tuple[str, ...] = ("config__config", "config__context", "config__archive")
 
     # --- urls ----------------------------------------------------------------------------------
-    def _fleet_url_name(self, view):
+    def _fleet_url_name(self, view: str) -> str:
         return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
 
-    def _fleet_reverse(self, view, *args):
+    def _fleet_reverse(self, view: str, *args: Any) -> str:
         return reverse(f"{self.admin_site.name}:{self._fleet_url_name(view)}", args=args)
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
             path("import/", wrap(self.import_view), name=self._fleet_url_name("import")),
@@ -123,22 +143,27 @@ class FleetAdminMixin:
             ),
         ] + super().get_urls()
 
-    def bulk_job_url(self, job):
+    def bulk_job_url(self, job: "AbstractBulkJob") -> str:
         return self._fleet_reverse("bulkjob", job.pk)
 
     # --- the list ------------------------------------------------------------------------------
-    def get_changelist(self, request, **kwargs):
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> "type[ChangeList]":
         base = super().get_changelist(request, **kwargs)
         deferred = self.list_deferred_fields
 
-        class FleetChangeList(base):
-            def get_queryset(self, request, exclude_parameters=None):
+        # a subclass of the class the admin chose at run time, which mypy cannot check
+        class FleetChangeList(base):  # type: ignore[valid-type,misc]
+            def get_queryset(
+                self, request: HttpRequest, exclude_parameters: list[str | None] | None = None
+            ) -> QuerySet[Any]:
                 queryset = super().get_queryset(request, exclude_parameters)
                 return queryset.defer(*deferred) if deferred else queryset
 
         return FleetChangeList
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if not context or "cl" not in context:
@@ -160,7 +185,7 @@ class FleetAdminMixin:
             context["netjsonconfig_import_url"] = self._fleet_reverse("import")
         return response
 
-    def status_counts(self, request, cl):
+    def status_counts(self, request: HttpRequest, cl: "ChangeList") -> list[dict[str, Any]]:
         """``[{label, count, url, active}]`` of the list by config status, in one
         ``GROUP BY`` (over the list as filtered, but for the status filter itself)."""
         spec = next(
@@ -199,7 +224,7 @@ class FleetAdminMixin:
         return items
 
     # --- bulk jobs -----------------------------------------------------------------------------
-    def _get_job(self, request, job_id):
+    def _get_job(self, request: HttpRequest, job_id: UUID) -> "AbstractBulkJob":
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         model = bulk.job_model()
@@ -208,7 +233,7 @@ class FleetAdminMixin:
             raise Http404(_("There is no such job."))
         return job
 
-    def bulk_job_view(self, request, job_id):
+    def bulk_job_view(self, request: HttpRequest, job_id: UUID) -> TemplateResponse:
         job = self._get_job(request, job_id)
         context = {
             **self.admin_site.each_context(request),
@@ -220,7 +245,7 @@ class FleetAdminMixin:
         }
         return TemplateResponse(request, self.bulk_job_template, context)
 
-    def bulk_job_status_view(self, request, job_id):
+    def bulk_job_status_view(self, request: HttpRequest, job_id: UUID) -> JsonResponse:
         job = self._get_job(request, job_id)
         return JsonResponse(
             {
@@ -237,7 +262,7 @@ class FleetAdminMixin:
         )
 
     # --- export --------------------------------------------------------------------------------
-    def export_view(self, request, fmt):
+    def export_view(self, request: HttpRequest, fmt: str) -> HttpResponseBase:
         """The devices of the list as it is filtered and searched, as CSV or JSON."""
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
@@ -249,7 +274,7 @@ class FleetAdminMixin:
             return HttpResponseRedirect(self._fleet_reverse("changelist") + "?e=1")
         return self.export_response(cl.get_queryset(request), fmt)
 
-    def export_response(self, queryset, fmt):
+    def export_response(self, queryset: QuerySet[Any], fmt: str) -> StreamingHttpResponse:
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         if fmt == "json":
             content, content_type = importexport.export_json(queryset), "application/json"
@@ -261,12 +286,12 @@ class FleetAdminMixin:
         return response
 
     # --- import --------------------------------------------------------------------------------
-    def get_import_defaults(self, request):
+    def get_import_defaults(self, request: HttpRequest) -> dict[str, Any]:
         """Values for every imported device, besides the file's (an extending app's
         required fields, e.g. the organization). None by default."""
         return {}
 
-    def import_view(self, request):
+    def import_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
         posted = request.method == "POST"
@@ -301,7 +326,7 @@ class FleetAdminMixin:
         }
         return TemplateResponse(request, self.import_template, context)
 
-    def _confirm_form(self, data):
+    def _confirm_form(self, data: Mapping[str, Any]) -> ImportForm | None:
         """The form that imports the file a dry run accepted, or None if the text is too
         large to post back (the operator then uploads it again without dry run)."""
         content = data["content"]

@@ -1,9 +1,12 @@
 """Model forms of the admin; validation goes through the services."""
 
 import copy
+from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
+from django.db.models import Model
+from django.forms.utils import ErrorDict
 
 from ...devices import configs
 from ...devices import templates as templates_service
@@ -29,7 +32,7 @@ FIELD_CLASSES = {
 }
 
 
-def group_templates(group_model):
+def group_templates(group_model: type[Any]) -> dict[str, list[str]]:
     """``{group pk: [template pks in order]}`` of the groups that have templates."""
     field = group_model._meta.get_field("templates")
     through = field.remote_field.through
@@ -38,13 +41,13 @@ def group_templates(group_model):
     rows = through.objects.values_list(f"{source}_id", f"{target}_id")
     if order:
         rows = rows.order_by(f"{source}_id", order)
-    out = {}
+    out: dict[str, list[str]] = {}
     for group_pk, template_pk in rows:
         out.setdefault(str(group_pk), []).append(str(template_pk))
     return out
 
 
-def inherited_field_names(config_model):
+def inherited_field_names(config_model: type[Any]) -> list[str]:
     """Fields a config takes from its device: those both models have that are not ours
     (an extending app's ``organization``), as ``devices.configs.inherited_fields`` says.
     The config forms do not show them; they copy them from the device."""
@@ -68,11 +71,13 @@ class BaseForm(forms.ModelForm):
 
     class Meta:
         # generic over the models (the seed's ``class Meta(BaseForm.Meta): model = ...``)
-        exclude = []  # noqa: DJ006
+        exclude: list[str] = []  # noqa: DJ006
         field_classes = FIELD_CLASSES
 
-    def _post_clean(self):
-        super()._post_clean()
+    _errors: ErrorDict | None  # Django's, set by BaseForm.__init__ (not in the stubs)
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]  # Django's hook, not in the stubs
         if self._errors:
             return
         try:
@@ -80,24 +85,24 @@ class BaseForm(forms.ModelForm):
         except ValidationError as exc:
             self.add_service_error(exc)
 
-    def validate_instance(self, instance):
+    def validate_instance(self, instance: Model) -> None:
         """Checks of the services, on the instance built from the form's data."""
         if isinstance(instance, AbstractTemplate):
             templates_service.validate_standalone(instance)
 
-    def preview(self):
+    def preview(self) -> str:
         """The native configuration of the (valid) form's instance, as text."""
         if isinstance(self.instance, AbstractTemplate):
             return templates_service.preview(self.instance)
         raise NotImplementedError(f"no preview for {type(self.instance).__name__}")
 
-    def preview_archive(self):
+    def preview_archive(self) -> tuple[str, bytes]:
         """``(file name, tar.gz bytes)`` of the (valid) form's instance, saved or not."""
         if isinstance(self.instance, AbstractTemplate):
             return self.instance.name, templates_service.render(self.instance).archive
         raise NotImplementedError(f"no archive for {type(self.instance).__name__}")
 
-    def add_service_error(self, exc):
+    def add_service_error(self, exc: ValidationError) -> None:
         """Show ``exc`` next to its fields; errors of fields not in the form go on top."""
         if not hasattr(exc, "error_dict"):
             self.add_error(None, exc)
@@ -121,10 +126,10 @@ class AbstractConfigForm(BaseForm):
         # extending app's own fields (e.g. organization) are included too
         exclude = ["status", "error_reason"]  # noqa: DJ006
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.templates_to_save = None
-        self.effective_templates = None
+        self.templates_to_save: list[Any] | None = None
+        self.effective_templates: list[Any] | None = None
         if self.instance._state.adding and "templates" in self.fields:
             backend = self.initial.get("backend") or self.instance.backend
             if backend and not self.initial.get("templates"):
@@ -132,7 +137,7 @@ class AbstractConfigForm(BaseForm):
         if "templates" in self.fields:
             self._describe_templates(self.fields["templates"].widget)
 
-    def _describe_templates(self, widget):
+    def _describe_templates(self, widget: Any) -> None:
         """What the templates widget's script needs: each group's templates (to mark
         them as such), and whether required templates may be unchecked."""
         if not hasattr(widget, "group_templates"):
@@ -148,17 +153,17 @@ class AbstractConfigForm(BaseForm):
             return
         widget.group_templates = group_templates(group_field.related_model)
 
-    def has_changed(self):
+    def has_changed(self) -> bool:
         # a new config is always saved: the defaults it shows are a choice too
         return self.instance._state.adding or super().has_changed()
 
-    def get_device(self):
+    def get_device(self) -> Any:
         device = self.cleaned_data.get("device")
         if device is None and self.instance.device_id:
             device = self.instance.device
         return device
 
-    def candidate(self, device):
+    def candidate(self, device: Any) -> Any:
         """An unsaved copy of the instance with the cleaned values."""
         config = copy.copy(self.instance)
         for name in ("backend", "config", "context"):
@@ -167,8 +172,9 @@ class AbstractConfigForm(BaseForm):
         config.device = device
         return config
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        # Django's Form.clean returns cleaned_data; the stubs say "| None" (an override may)
+        cleaned: dict[str, Any] = super().clean()  # type: ignore[assignment]
         needed = ("backend", "templates", "config", "context")
         if any(name in self.fields and name not in cleaned for name in needed):
             return cleaned  # a field is invalid: its own error says why
@@ -198,7 +204,7 @@ class AbstractConfigForm(BaseForm):
             self.add_service_error(exc)
         return cleaned
 
-    def _inherit_from(self, device):
+    def _inherit_from(self, device: Any) -> None:
         for name in inherited_field_names(type(self.instance)):
             if name not in self.fields:
                 try:
@@ -207,7 +213,7 @@ class AbstractConfigForm(BaseForm):
                     pass  # the device's own form reports it
 
     @staticmethod
-    def _after_group_change(device, templates, backend):
+    def _after_group_change(device: Any, templates: list[Any], backend: str) -> list[Any]:
         """The templates once a group change made in the same form is applied."""
         old_group_id = device.loaded_value("group_id")
         if device._state.adding or old_group_id == device.group_id:
@@ -216,14 +222,15 @@ class AbstractConfigForm(BaseForm):
         old_group = group_model.objects.filter(pk=old_group_id).first() if old_group_id else None
         return templates_for_group_change(templates, old_group, device.group, backend)
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> Any:
         config = super().save(commit=False)
-        self.save_m2m = self._save_other_m2m
+        # as Django's own save(commit=False) does, with the templates left to the service
+        self.save_m2m = self._save_other_m2m  # type: ignore[method-assign]
         if commit:
             self.save_through_services()
         return config
 
-    def save_through_services(self):
+    def save_through_services(self) -> Any:
         """Save the config and its templates with ``devices.configs.save``."""
         config = self.instance
         created = config._state.adding
@@ -239,19 +246,19 @@ class AbstractConfigForm(BaseForm):
         self._save_other_m2m()
         return config
 
-    def _save_other_m2m(self):
+    def _save_other_m2m(self) -> None:
         opts = self.instance._meta
         for field in opts.many_to_many:
             if field.name != "templates" and field.name in self.cleaned_data:
                 field.save_form_data(self.instance, self.cleaned_data[field.name])
 
-    def preview(self):
+    def preview(self) -> str:
         """The native configuration of the (valid) form's data, saved or not."""
         device = self.get_device()
         config = self.candidate(device)
         return configs.preview(config, self.effective_templates, device=device, group=device.group)
 
-    def preview_archive(self):
+    def preview_archive(self) -> tuple[str, bytes]:
         """``(file name, tar.gz bytes)`` the device would download for the form's data."""
         device = self.get_device()
         config = self.candidate(device)

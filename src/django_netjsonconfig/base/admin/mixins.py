@@ -1,13 +1,17 @@
 """Preview and download views shared by the admin classes, and small helpers."""
 
 import re
+from collections.abc import Container, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django import forms
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Field, Model
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 
 from ...rendering.render import RenderError
@@ -16,19 +20,40 @@ from ..device import AbstractDevice
 from ..pki import BaseX509
 from ..vpn import AbstractVpn, AbstractVpnClient
 
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+    from django.contrib.admin.options import BaseModelAdmin, _FieldsetSpec
+    from django.utils.functional import _StrOrPromise
+
+    from .forms import BaseForm
+
+    #: an error of a form, as its ``errors`` hold it
+    _ErrorMessage = _StrOrPromise | ValidationError
+
+    # what the mixins are mixed into: any admin class (fields and lookups), or a ModelAdmin
+    _AnyAdmin = BaseModelAdmin[Any]
+    _ModelAdmin = ModelAdmin[Any]
+else:
+    _AnyAdmin = _ModelAdmin = object
+
+_T = TypeVar("_T")
+
 FILES_MARKER = "# ---------- files ---------- #"
 
 
-def split_files(text):
+def split_files(text: str) -> list[tuple[str, str]]:
     """``[(file name, contents)]`` of a native configuration text.
 
     OpenWrt-like output has ``package <name>`` sections (``/etc/config/<name>``)
     then, after a marker, ``# path: ...`` files. Text in any other shape is one
     block.
     """
+    files: list[tuple[str, str]]
+    name: str | None
+    lines: list[str]
     files, name, lines, in_files = [], None, [], False
 
-    def flush():
+    def flush() -> None:
         body = "\n".join(lines).strip("\n")
         if name is not None or body:
             files.append((name or _("configuration"), body + "\n" if body else ""))
@@ -51,14 +76,14 @@ def split_files(text):
     return files
 
 
-def secret_fields(model):
+def secret_fields(model: type[Model]) -> tuple[str, ...]:
     """The fields of ``model`` that authenticate or decrypt: a device's key (it downloads
     its configuration with it), a VPN server's key and private key, the private keys of
     CAs, certificates and VPN clients, and the rendered archives (they hold private
     keys). Shown only to users who may change the object, never on a page of an old
     version, never in a list, a filter or an export."""
 
-    names = ()
+    names: tuple[str, ...] = ()
     if issubclass(model, AbstractDevice):
         names = ("key",)
     elif issubclass(model, AbstractVpn):
@@ -70,7 +95,7 @@ def secret_fields(model):
     return names
 
 
-def _lookup_touches_secret(model, lookup):
+def _lookup_touches_secret(model: type[Model], lookup: str) -> bool:
     """Whether a list filter lookup (``key__startswith``, ``device__key``) reads a secret
     field of ``model`` or of a model it goes through."""
     for part in lookup.split("__"):
@@ -86,7 +111,7 @@ def _lookup_touches_secret(model, lookup):
     return False
 
 
-def _without(fields, hidden):
+def _without(fields: Iterable[Any], hidden: Container[str]) -> list[Any]:
     """``fields`` of a fieldset (names, or tuples of names on one line) but ``hidden``."""
     out = []
     for item in fields:
@@ -99,7 +124,7 @@ def _without(fields, hidden):
     return out
 
 
-class SecretFieldsMixin:
+class SecretFieldsMixin(_AnyAdmin):
     """The secret fields of the model (``secret_fields``, by default those of
     :func:`secret_fields`) are shown only to users who may change the object, and to
     nobody on the page of an old version (django-reversion's revision and recover
@@ -107,14 +132,14 @@ class SecretFieldsMixin:
     would tell a key character by character)."""
 
     #: the secret fields of the model; None: those :func:`secret_fields` names
-    secret_fields = None
+    secret_fields: Sequence[str] | None = None
 
-    def get_secret_fields(self):
+    def get_secret_fields(self) -> tuple[str, ...]:
         if self.secret_fields is not None:
             return tuple(self.secret_fields)
         return secret_fields(self.model)
 
-    def viewing_a_version(self, request):
+    def viewing_a_version(self, request: HttpRequest) -> bool:
         """Whether ``request`` shows an old version (revision or recover view)."""
         match = getattr(request, "resolver_match", None)
         name = getattr(match, "url_name", None) or ""
@@ -124,7 +149,7 @@ class SecretFieldsMixin:
             f"{opts.app_label}_{opts.model_name}_recover",
         )
 
-    def may_see_secrets(self, request, obj=None):
+    def may_see_secrets(self, request: HttpRequest, obj: Model | None = None) -> bool:
         """Whether the secrets of ``obj`` (None: a new object) may be shown."""
         if self.viewing_a_version(request):
             return False
@@ -132,7 +157,7 @@ class SecretFieldsMixin:
             return self.has_add_permission(request)
         return self.has_change_permission(request, obj)
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> "_FieldsetSpec":
         fieldsets = super().get_fieldsets(request, obj)
         if self.may_see_secrets(request, obj):
             return fieldsets
@@ -142,17 +167,18 @@ class SecretFieldsMixin:
             for name, options in fieldsets
         ]
 
-    def lookup_allowed(self, lookup, value, request=None):
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         if lookup.split("__", 1)[0] in self.get_secret_fields():
             return False
         if _lookup_touches_secret(self.model, lookup):
             return False
-        return super().lookup_allowed(lookup, value, request)
+        # django-stubs want a request here; this override keeps the argument optional
+        return super().lookup_allowed(lookup, value, request)  # type: ignore[arg-type]
 
 
-def error_messages(form):
+def error_messages(form: forms.BaseForm) -> "list[_ErrorMessage]":
     """The errors of a form as ``"label: message"`` lines."""
-    out = []
+    out: list[_ErrorMessage] = []
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else None
         for message in errors:
@@ -160,17 +186,23 @@ def error_messages(form):
     return out
 
 
-def safe_filename(name):
+def safe_filename(name: object) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", str(name)).strip("-") or "configuration"
 
 
-def archive_response(filename, archive):
+def archive_response(filename: object, archive: bytes) -> HttpResponse:
     response = HttpResponse(archive, content_type="application/gzip")
     response["Content-Disposition"] = f'attachment; filename="{safe_filename(filename)}.tar.gz"'
     return response
 
 
-def ordered_fields(fields, preferred, obj=None, *, timestamps=("created", "modified")):
+def ordered_fields(
+    fields: Iterable[_T],
+    preferred: Iterable[_T],
+    obj: Model | None = None,
+    *,
+    timestamps: Container[object] = ("created", "modified"),
+) -> list[_T]:
     """``fields`` with the ``preferred`` names first (in that order), the others after
     (an extending app's own fields included); no timestamps on an add page (``obj`` None)."""
     fields = [f for f in fields if obj is not None or f not in timestamps]
@@ -178,20 +210,23 @@ def ordered_fields(fields, preferred, obj=None, *, timestamps=("created", "modif
     return first + [f for f in fields if f not in first]
 
 
-class SortedTemplatesMixin:
+class SortedTemplatesMixin(_AnyAdmin):
     """The ordered templates widget without the admin's "add another" link, whose
     popup cannot add a checkbox to sortedm2m's list."""
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
+    def formfield_for_dbfield(
+        self, db_field: "Field[Any, Any]", request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "templates" and isinstance(
             getattr(formfield, "widget", None), RelatedFieldWidgetWrapper
         ):
-            formfield.widget = formfield.widget.widget
+            # not None, and a wrapper: the getattr above says so, which mypy cannot follow
+            formfield.widget = formfield.widget.widget  # type: ignore[union-attr]
         return formfield
 
 
-class PreviewDownloadMixin:
+class PreviewDownloadMixin(_ModelAdmin):
     """``add/preview/``, ``<pk>/preview/`` (POST the change form) and ``<pk>/download/``.
 
     A preview renders the posted form, saved or not, file by file; with ``?download=1``
@@ -207,10 +242,10 @@ class PreviewDownloadMixin:
         "admin/change_form.html",
     ]
 
-    def _url_name(self, view):
+    def _url_name(self, view: str) -> str:
         return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
             path("add/preview/", wrap(self.preview_view), name=self._url_name("preview_new")),
@@ -226,10 +261,18 @@ class PreviewDownloadMixin:
             ),
         ] + super().get_urls()
 
-    def _reverse(self, view, *args):
+    def _reverse(self, view: str, *args: Any) -> str:
         return reverse(f"{self.admin_site.name}:{self._url_name(view)}", args=args)
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Model | None = None,
+    ) -> HttpResponse:
         # the buttons only for those the views serve (a rendered configuration holds
         # private keys: preview and download need the change permission)
         if obj is not None and obj.pk and not add:
@@ -240,13 +283,13 @@ class PreviewDownloadMixin:
             context["netjsonconfig_preview_url"] = self._reverse("preview_new")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def _get_or_404(self, request, object_id):
+    def _get_or_404(self, request: HttpRequest, object_id: str) -> Any:
         obj = self.get_object(request, object_id)
         if obj is None:
             raise Http404(_("Not found."))
         return obj
 
-    def preview_view(self, request, object_id=None):
+    def preview_view(self, request: HttpRequest, object_id: str | None = None) -> HttpResponse:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         obj = self._get_or_404(request, object_id) if object_id else None
@@ -259,6 +302,8 @@ class PreviewDownloadMixin:
         )
         if not allowed:
             raise PermissionDenied
+        errors: list[_ErrorMessage]
+        files: list[tuple[str, str]]
         errors, files = [], []
         form = self.get_preview_form(request, obj)
         if form is None:
@@ -290,7 +335,7 @@ class PreviewDownloadMixin:
         response.status_code = 400 if errors else 200
         return response
 
-    def download_view(self, request, object_id):
+    def download_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         obj = self._get_or_404(request, object_id)
         if not self.has_change_permission(request, obj):  # the archive holds private keys
             raise PermissionDenied
@@ -303,8 +348,8 @@ class PreviewDownloadMixin:
             return redirect(self._reverse("change", obj.pk))
         return archive_response(filename, archive)
 
-    def get_preview_form(self, request, obj):
+    def get_preview_form(self, request: HttpRequest, obj: Any) -> "BaseForm | None":
         raise NotImplementedError
 
-    def get_download(self, request, obj):
+    def get_download(self, request: HttpRequest, obj: Any) -> tuple[str, bytes]:
         raise NotImplementedError

@@ -80,8 +80,7 @@ class VpnClientInline(admin.TabularInline):
         return super().get_queryset(request).select_related("config__device", "template", "cert")
 
 
-# the mixin's change_form_template is a str, ModelAdmin's str | None
-class AbstractVpnAdmin(PreviewDownloadMixin, SecretFieldsMixin, admin.ModelAdmin):  # type: ignore[misc]
+class AbstractVpnAdmin(PreviewDownloadMixin, SecretFieldsMixin, admin.ModelAdmin):
     form = AbstractVpnForm
     inlines = [VpnClientInline]
     list_display = ("name", "backend", "host", "subnet", "clients", "created")
