@@ -576,7 +576,13 @@ async def registration(site, count, race_pairs, deadline_seconds=120):
 
 async def admin_session(site):
     jar = aiohttp.CookieJar(unsafe=True)  # cookies for an IP address
-    session = aiohttp.ClientSession(cookie_jar=jar, timeout=aiohttp.ClientTimeout(total=120))
+    # a connection per request: the server closes one idle for its keep-alive time (5 s,
+    # demo/gunicorn_conf.py), and the edit is posted after the fleet has started polling
+    session = aiohttp.ClientSession(
+        cookie_jar=jar,
+        timeout=aiohttp.ClientTimeout(total=120),
+        connector=aiohttp.TCPConnector(force_close=True),
+    )
     async with session.get(f"{site.url}/admin/login/") as response:
         html = await response.text()
     fields = form_fields(html, "login-form")
