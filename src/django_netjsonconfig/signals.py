@@ -61,3 +61,8 @@ subnet_provisioned = Signal()
 #: ``DeviceConnection.is_working`` changed. Arguments: ``instance``,
 #: ``is_working``, ``old_is_working``, ``failure_reason``, ``old_failure_reason``.
 is_working_changed = Signal()
+
+#: A device offered an SSH host key other than the one recorded for its connection:
+#: the connection was refused. Arguments: ``instance`` (DeviceConnection),
+#: ``expected`` and ``offered`` (the keys' SHA256 fingerprints).
+host_key_mismatch = Signal()
