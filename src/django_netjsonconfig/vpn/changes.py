@@ -8,13 +8,13 @@ after commit, once per transaction and server.
 
 from typing import Any
 
-from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.dispatch import Signal
 
 from .. import signals
 from ..apps import get_model, get_optional_model
 from ..devices import pending as fanout
+from ..workflow.sending import send_once_on_commit
 from .kinds import uses_keys
 from .server_config import refresh
 
@@ -58,31 +58,10 @@ def peers_changed(vpn_id: Any) -> bool:
     return True
 
 
-class _Send:
-    """An on-commit callback sending ``signal`` for a server; equal ones are not queued
-    twice in a transaction."""
-
-    def __init__(self, signal: Signal, vpn: Any) -> None:
-        self.signal, self.vpn = signal, vpn
-
-    def same(self, other: object) -> bool:
-        return (
-            isinstance(other, _Send) and other.signal is self.signal and other.vpn.pk == self.vpn.pk
-        )
-
-    def __call__(self) -> None:
-        self.signal.send(sender=type(self.vpn), instance=self.vpn)
-
-
 def on_commit_once(signal: Signal, vpn: Any) -> None:
-    callback = _Send(signal, vpn)
-    if connection.in_atomic_block:
-        # queued in this same atomic block (not an outer one, which a test may never commit)
-        current = set(connection.savepoint_ids)
-        for entry in getattr(connection, "run_on_commit", []):
-            if callback.same(entry[1]) and set(entry[0]) == current:
-                return
-    transaction.on_commit(callback)
+    """Send ``signal`` for the server ``vpn`` once the transaction commits, once however
+    many times the transaction changed it."""
+    send_once_on_commit(signal, type(vpn), ("vpn", vpn.pk), instance=vpn)
 
 
 def certificate_changed(obj: Any) -> None:

@@ -21,7 +21,6 @@ revokes its certificate.
 import ipaddress
 import logging
 from collections.abc import Iterable, Mapping
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -33,6 +32,7 @@ from ..apps import get_model, get_optional_model
 from ..devices import configs
 from ..pki import certificates as pki
 from ..rendering.render import RenderError
+from ..workflow.sending import send_on_commit
 from . import addresses
 from .allocation import check, next_address, next_division, next_vni, taken
 from .changes import peers_changed
@@ -273,11 +273,9 @@ def after_delete(client: Any) -> None:
 
 
 def _send_provisioned(client: Any) -> None:
-    transaction.on_commit(
-        partial(
-            signals.subnet_provisioned.send,
-            sender=type(client),
-            instance=client,
-            provisioned=division_of(client.vpn, client.division_index),
-        )
+    send_on_commit(
+        signals.subnet_provisioned,
+        type(client),
+        instance=client,
+        provisioned=division_of(client.vpn, client.division_index),
     )
