@@ -446,7 +446,8 @@ def cmd_queries(args):
     from django_netjsonconfig.apps import get_model
     from django_netjsonconfig.fleet import fanout
 
-    client = Client()
+    # a name the site answers to (DJANGO_ALLOWED_HOSTS defaults to the loopback names)
+    client = Client(HTTP_HOST="localhost")
     client.force_login(ensure_admin(ADMIN_USER + "-pw"))
     template_model, config_model = get_model("template"), get_model("config")
     out = {"fanout_mode": fanout.mode()}
