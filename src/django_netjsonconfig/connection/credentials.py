@@ -1,0 +1,80 @@
+"""Credentials attached to every device (``auto_add``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..apps import get_model, get_optional_model
+from ..workflow import unit
+from . import connectors
+
+TASK = "attach_credentials"
+CHUNK = 1000
+
+
+def after_save(credentials: Any, created: bool) -> None:
+    """Credentials saved with ``auto_add``: attach them to the devices in the background."""
+    if credentials.auto_add:
+        unit.background(TASK, credentials.pk)
+
+
+def _matching(credentials: Any, devices: Any) -> Any:
+    org = getattr(credentials, "organization_id", None)
+    if org is not None:
+        devices = devices.filter(organization_id=org)
+    return devices
+
+
+def attach_to_all(credentials_id: str) -> int:
+    """The task: a connection for every device that has a config and none with these
+    credentials (chunks of :data:`CHUNK`); how many were created."""
+    credentials = get_model("credentials").objects.filter(pk=credentials_id).first()
+    if credentials is None or not credentials.auto_add:
+        return 0
+    connection_model = get_model("deviceconnection")
+    devices = _matching(credentials, get_model("device").objects.filter(config__isnull=False))
+    devices = devices.exclude(connections__credentials=credentials)
+    created = 0
+    for chunk in _chunks(devices.select_related("config").only("pk", "config__backend")):
+        rows = []
+        for device in chunk:
+            strategy = connectors.BACKEND_STRATEGIES.get(device.config.backend, "")
+            rows.append(
+                connection_model(device=device, credentials=credentials, update_strategy=strategy)
+            )
+        connection_model.objects.bulk_create(rows, ignore_conflicts=True)
+        created += len(rows)
+    return created
+
+
+def _chunks(queryset: Any) -> Any:
+    batch = []
+    for item in queryset.iterator(chunk_size=CHUNK):
+        batch.append(item)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def attach_to_device(device: Any, backend: str) -> int:
+    """A new device with a config: a connection with each ``auto_add`` credentials."""
+    credentials_model = get_optional_model("credentials")
+    if credentials_model is None:
+        return 0
+    found = list(_for_device(credentials_model.objects.filter(auto_add=True), device))
+    if not found:
+        return 0
+    model = get_model("deviceconnection")
+    strategy = connectors.BACKEND_STRATEGIES.get(backend, "")
+    rows = [model(device=device, credentials=c, update_strategy=strategy) for c in found]
+    model.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _for_device(credentials: Any, device: Any) -> Any:
+    org = getattr(device, "organization_id", None)
+    if org is not None and "organization" in {f.name for f in credentials.model._meta.fields}:
+        credentials = credentials.filter(organization_id=org)
+    return credentials
