@@ -268,7 +268,7 @@ class SshServer:
     def close(self) -> None:
         self.stop()
         if self.agent is not None and self.agent.poll() is None:
-            os.killpg(self.agent.pid, signal.SIGTERM)
+            os.killpg(self.agent.pid, signal.SIGKILL)  # a stand-in: nothing to clean up
             self.agent.wait(5)
         shutil.rmtree(self.device_dir(), ignore_errors=True)
 
@@ -294,6 +294,9 @@ class Servers:
         return server
 
     def close(self) -> None:
+        for server in self.started:  # all told to stop first: they end together
+            if server.process is not None and server.process.poll() is None:
+                os.killpg(server.process.pid, signal.SIGTERM)
         for server in self.started:
             server.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
