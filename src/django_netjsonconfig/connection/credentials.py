@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..apps import get_model, get_optional_model
+from ..base import sealed
 from ..workflow import unit
 from . import connectors
 
@@ -78,3 +79,25 @@ def _for_device(credentials: Any, device: Any) -> Any:
     if org is not None and "organization" in {f.name for f in credentials.model._meta.fields}:
         credentials = credentials.filter(organization_id=org)
     return credentials
+
+
+def reseal_all() -> tuple[int, list[str]]:
+    """Encrypt every stored secret again with the first key of
+    ``NETJSONCONFIG_CREDENTIALS_KEYS`` (after a new key was put first); the number of
+    credentials rewritten, and the names of those no configured key can read."""
+    model = get_optional_model("credentials")
+    if model is None:
+        return 0, []
+    done, unreadable = 0, []
+    for credentials in model.objects.order_by("pk").iterator(chunk_size=CHUNK):
+        params = dict(credentials.params or {})
+        try:
+            for name in sealed.SECRET_FIELDS:
+                if isinstance(params.get(name), str) and params[name]:
+                    params[name] = sealed.reseal(params[name])
+        except sealed.SecretUnreadable:
+            unreadable.append(credentials.name)
+            continue
+        model.objects.filter(pk=credentials.pk).update(params=params)
+        done += 1
+    return done, unreadable
