@@ -88,7 +88,14 @@ def reseal(value: str) -> str:
     """A sealed value encrypted again with the first key (key rotation)."""
     if not is_sealed(value):
         return seal(value)
-    return PREFIX + _fernet(_keys()).rotate(value[len(PREFIX) :].encode()).decode()
+    from cryptography.fernet import InvalidToken
+
+    try:
+        return PREFIX + _fernet(_keys()).rotate(value[len(PREFIX) :].encode()).decode()
+    except InvalidToken:
+        raise SecretUnreadable(
+            "a stored secret cannot be decrypted with NETJSONCONFIG_CREDENTIALS_KEYS"
+        ) from None
 
 
 def seal_params(params: Any) -> Any:

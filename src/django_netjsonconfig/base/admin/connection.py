@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
@@ -56,6 +56,15 @@ class AbstractCredentialsForm(forms.ModelForm):
             for name in sealed.SECRET_FIELDS:
                 if params.get(name):
                     self.fields[name].help_text = f"{gettext('A value is set.')} {KEEP}"
+
+    def _update_errors(self, errors: ValidationError) -> None:
+        # the model's own check of its parameters: shown above the form (no such field)
+        error_dict = getattr(errors, "error_dict", None)
+        if error_dict and "params" in error_dict:
+            error_dict = dict(error_dict)
+            error_dict.setdefault(NON_FIELD_ERRORS, []).extend(error_dict.pop("params"))
+            errors = ValidationError(error_dict)
+        super()._update_errors(errors)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
