@@ -162,7 +162,7 @@ typecheck: venv
 # (by topic, the file name's prefix, in whichever folder of tests/ they live: tests/README.md)
 EXTENSION_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence admin_ \
 	extension_ vpn_ pki_,tests/*/test_$(topic)*.py))
-POSTGRES_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence config_ \
+POSTGRES_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence config_ connection_ \
 	vpn_,tests/*/test_$(topic)*.py))
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/netjsonconfig_tests
 
