@@ -178,7 +178,7 @@ def config_saved(
     instance.mark_saved()
     if created:
         records.render(instance, None, initial=True)
-        connection_credentials.attach_to_device(instance.device, instance.backend)
+        connection_credentials.config_created(instance)
         return
     if "backend" in changed:
         configs.send_backend_changed(instance, old_backend)

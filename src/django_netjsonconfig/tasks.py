@@ -101,9 +101,9 @@ def run_command(command_id: str) -> str | None:
 
 
 @shared_task(**LATE, soft_time_limit=3600)
-def attach_credentials(credentials_id: str) -> int:
-    """Attach ``auto_add`` credentials to every device with a configuration."""
-    return credentials.attach_to_all(credentials_id)
+def attach_credentials(*credentials_ids: str) -> int:
+    """Attach ``auto_add`` credentials (these, or all) to the devices with a config."""
+    return credentials.attach(*credentials_ids)
 
 
 def commands_in_progress() -> list[Args]:
@@ -155,5 +155,10 @@ def ready(app: AppConfig | None = None) -> None:
             pending=commands_in_progress,
             threaded=True,
         )
-        queue.register(credentials.TASK, credentials.attach_to_all, celery=attach_credentials)
+        queue.register(
+            credentials.TASK,
+            credentials.attach,
+            celery=attach_credentials,
+            pending=credentials.unattached,
+        )
     sweeper.connect()

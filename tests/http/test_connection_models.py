@@ -157,7 +157,8 @@ def test_auto_add_credentials_reach_existing_and_new_devices(django_capture_on_c
     connections = get_model("deviceconnection").objects.filter(credentials=creds)
     assert [c.device_id for c in connections] == [existing.pk]
     assert connections.get().update_strategy == "openwrt"
-    new = make_config().device
+    with django_capture_on_commit_callbacks(execute=True):
+        new = make_config().device
     assert connections.filter(device=new).exists()
 
 

@@ -220,7 +220,18 @@ def test_change_password_pipes_it_and_masks_the_input(server: SshServer) -> None
 
 
 def _versions(server: SshServer) -> int:
+    """How many times the device was asked its agent's version (once per push; written
+    before the session ends)."""
     return sum(1 for line in server.records("version.log") if line.startswith("start"))
+
+
+def _signals(server: SshServer, expected: int) -> int:
+    """The SIGUSR1 the device's agent recorded, once ``expected`` arrived (the agent's
+    trap writes its record a moment after the session that sent it ended)."""
+    deadline = time.monotonic() + 5
+    while server.usr1_count() < expected and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return server.usr1_count()
 
 
 def test_two_pushes_racing_for_one_device_open_one_session(dropbear: SshServer) -> None:
@@ -230,6 +241,7 @@ def test_two_pushes_racing_for_one_device_open_one_session(dropbear: SshServer) 
         connection = connected_device(password_credentials(dropbear), dropbear.address)
         push.request([connection.device_id])
         finished()  # the request's own push
+        _signals(dropbear, 1)
         dropbear.reset_records()
         # the mark a config change leaves; two workers then race for it
         get_model("deviceconnection").objects.filter(pk=connection.pk).update(
@@ -253,7 +265,7 @@ def test_two_pushes_racing_for_one_device_open_one_session(dropbear: SshServer) 
         finished()
         assert sorted(done) == [0, 1]
         assert _versions(dropbear) == 1
-        assert dropbear.usr1_count() == 1
+        assert _signals(dropbear, 1) == 1
     finally:
         dropbear.set_delay(0)
 
@@ -273,7 +285,7 @@ def test_a_burst_of_changes_gives_one_push(openssh: SshServer) -> None:
         finished()
         # the push running before the burst, and one push for the 50 changes
         assert _versions(openssh) == 2
-        assert openssh.usr1_count() == 2
+        assert _signals(openssh, 2) == 2
         assert (
             not get_model("deviceconnection")
             .objects.filter(pk=connection.pk, push_requested__isnull=False)
@@ -304,11 +316,13 @@ def test_a_fleet_push_goes_through_the_bounded_pool(rig: Servers) -> None:
         config_of(connected_device(creds, server.address).device).templates.add(template)
     finished()
     for server in fleet:
+        _signals(server, 1)  # the pushes of the templates' addition, received
         server.reset_records()
     start = time.monotonic()
     template.config = {"general": {"timezone": "Europe/Rome"}}
     template.save()  # the web request: renders, asks for the pushes, returns
     assert time.monotonic() - start < 2  # 8 sessions of 0.3 s each would take longer
     finished(60)
-    assert [server.usr1_count() for server in fleet] == [1] * len(fleet)
+    assert [_versions(server) for server in fleet] == [1] * len(fleet)
+    assert [_signals(server, 1) for server in fleet] == [1] * len(fleet)
     assert 2 <= peak_concurrency(fleet) <= 3

@@ -59,26 +59,32 @@ def _chunks(queryset: Any) -> Any:
         yield batch
 
 
-def attach_to_device(device: Any, backend: str) -> int:
-    """A new device with a config: a connection with each ``auto_add`` credentials."""
-    credentials_model = get_optional_model("credentials")
-    if credentials_model is None:
-        return 0
-    found = list(_for_device(credentials_model.objects.filter(auto_add=True), device))
-    if not found:
-        return 0
-    model = get_model("deviceconnection")
-    strategy = connectors.BACKEND_STRATEGIES.get(backend, "")
-    rows = [model(device=device, credentials=c, update_strategy=strategy) for c in found]
-    model.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+def config_created(config: Any) -> None:
+    """A new config: its device gets the ``auto_add`` credentials, in the background
+    after the commit (a registration's transaction makes no query for them)."""
+    if get_optional_model("credentials") is not None:
+        unit.background(TASK)
 
 
-def _for_device(credentials: Any, device: Any) -> Any:
-    org = getattr(device, "organization_id", None)
-    if org is not None and "organization" in {f.name for f in credentials.model._meta.fields}:
-        credentials = credentials.filter(organization_id=org)
-    return credentials
+def attach(*credentials_ids: str) -> int:
+    """The task: attach the given credentials (or every ``auto_add`` one) where missing."""
+    model = get_optional_model("credentials")
+    if model is None:
+        return 0
+    ids = credentials_ids or model.objects.filter(auto_add=True).values_list("pk", flat=True)
+    return sum(attach_to_all(str(pk)) for pk in ids)
+
+
+def unattached() -> list[tuple[str, ...]]:
+    """For the sweeper: whether an ``auto_add`` credentials misses a device."""
+    model = get_optional_model("credentials")
+    if model is None:
+        return []
+    devices = get_model("device").objects.filter(config__isnull=False)
+    for credentials in model.objects.filter(auto_add=True):
+        if _matching(credentials, devices).exclude(connections__credentials=credentials).exists():
+            return [()]
+    return []
 
 
 def reseal_all() -> tuple[int, list[str]]:

@@ -11,6 +11,9 @@
   to an impostor): :class:`HostKeyChanged`;
 - a command's output is streamed to a callback and kept up to a bound (the rest is
   read and dropped); the session is always closed.
+
+paramiko (and with it ``cryptography``) is imported at the first session only: a web
+process that never talks to a device does not load it.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import paramiko
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from ..base.connection import fingerprint
+
+if TYPE_CHECKING:
+    import paramiko
 
 OLD_DROPBEAR = {"pubkeys": ["rsa-sha2-512", "rsa-sha2-256"]}
 
@@ -91,21 +96,35 @@ def key_text(key: paramiko.PKey) -> str:
     return f"{key.get_name()} {key.get_base64()}"
 
 
+def _paramiko() -> Any:
+    import paramiko
+
+    return paramiko
+
+
 def load_private_key(text: str) -> paramiko.PKey:
     """The private key of ``text`` (Ed25519, ECDSA or RSA, OpenSSH or PEM format)."""
-    for cls in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
+    pm = _paramiko()
+    for cls in (pm.Ed25519Key, pm.ECDSAKey, pm.RSAKey):
         try:
-            return cls.from_private_key(io.StringIO(text))
-        except (paramiko.SSHException, ValueError):
+            key: paramiko.PKey = cls.from_private_key(io.StringIO(text))
+            return key
+        except (pm.SSHException, ValueError):
             continue
     raise SshError("the private key cannot be read (Ed25519, ECDSA or RSA without passphrase)")
 
 
-class _TrustOnFirstUse(paramiko.MissingHostKeyPolicy):
-    """No key recorded: accept the one shown (the caller records it)."""
+@cache
+def _trust_on_first_use() -> Any:
+    """The host key policy when no key is recorded: accept the one shown (the caller
+    records it)."""
+    pm = _paramiko()
 
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: Any) -> None:
-        return None
+    class TrustOnFirstUse(pm.MissingHostKeyPolicy):  # type: ignore[name-defined]
+        def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
+            return None
+
+    return TrustOnFirstUse()
 
 
 class Ssh:
@@ -129,12 +148,13 @@ class Ssh:
 
     # --- connecting -------------------------------------------------------------------
     def _client(self, address: str, port: int) -> paramiko.SSHClient:
-        client = paramiko.SSHClient()
-        client.set_missing_host_key_policy(_TrustOnFirstUse())
+        pm = _paramiko()
+        client = pm.SSHClient()
+        client.set_missing_host_key_policy(_trust_on_first_use())
         if self.known_host_key:
             kind, _sep, data = self.known_host_key.partition(" ")
             name = address if port == 22 else f"[{address}]:{port}"
-            key = paramiko.PKey.from_type_string(kind, base64.b64decode(data))
+            key = pm.PKey.from_type_string(kind, base64.b64decode(data))
             client.get_host_keys().add(name, kind, key)
         return client
 
@@ -158,7 +178,7 @@ class Ssh:
             kwargs["password"] = self.params.get("password", "")
         try:
             client.connect(**kwargs)
-        except paramiko.BadHostKeyException as exc:
+        except _paramiko().BadHostKeyException as exc:
             client.close()
             raise HostKeyChanged(key_text(exc.expected_key), key_text(exc.key)) from None
         except BaseException:
@@ -170,18 +190,19 @@ class Ssh:
         """Connect to the first address that answers; SshError saying why not."""
         if not self.addresses:
             raise SshError("the device has no address (no management IP and no last IP)")
+        pm = _paramiko()
         errors = []
         for address in self.addresses:
             try:
                 try:
                     self.client = self._try(address, None)
-                except paramiko.AuthenticationException:
+                except pm.AuthenticationException:
                     self.client = self._try(address, OLD_DROPBEAR)
             except HostKeyChanged:
                 raise
-            except paramiko.AuthenticationException:
+            except pm.AuthenticationException:
                 raise SshError(f"{address}: authentication failed") from None
-            except (OSError, paramiko.SSHException, EOFError) as exc:
+            except (OSError, pm.SSHException, EOFError) as exc:
                 errors.append(f"{address}: {_describe(exc)}")
                 continue
             transport = self.client.get_transport()

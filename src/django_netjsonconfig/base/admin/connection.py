@@ -64,7 +64,7 @@ class AbstractCredentialsForm(forms.ModelForm):
             error_dict = dict(error_dict)
             error_dict.setdefault(NON_FIELD_ERRORS, []).extend(error_dict.pop("params"))
             errors = ValidationError(error_dict)
-        super()._update_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
