@@ -7,8 +7,8 @@ user that ``tests/ssh/setup-test-user.sh`` creates (``.ci/run`` runs it): its lo
 shell gives each server a directory (:meth:`SshServer.device_dir`) where the stand-ins
 of ``tests/ssh/device-bin`` record what they were asked.
 
-:func:`require_ssh` skips a test when the servers or the user are missing (a failure
-under ``REQUIRE_SERVICES=1``).
+``tests.services.require_ssh_servers`` skips a test when the servers or the user are
+missing (a failure under ``REQUIRE_SERVICES=1``), saying which (:func:`missing`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-
-import pytest
 
 from .basics import ROOT, wait_until
 
@@ -56,15 +54,6 @@ def missing() -> str | None:
     if entry.pw_shell != SHELL or not Path(entry.pw_dir, "device-bin", "passwd").exists():
         return f"the SSH test user {USER} is not set up (run {SETUP.relative_to(ROOT)})"
     return None
-
-
-def require_ssh() -> None:
-    reason = missing()
-    if reason is None:
-        return
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
-    pytest.skip(reason)
 
 
 def home() -> Path:

@@ -24,6 +24,7 @@ from django_netjsonconfig.connection.ssh import HostKeyChanged, SshError
 from ..connection_helpers import FAST_SSH, connected_device, credentials
 from ..factories import TemplateFactory
 from ..helpers import config_of, reload
+from ..services import require_ssh_servers
 from ..signal_helpers import catch_signal
 from ..ssh_servers import (
     PASSWORD,
@@ -46,9 +47,7 @@ def fast_ssh() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def rig() -> Iterator[Servers]:
-    from ..ssh_servers import require_ssh
-
-    require_ssh()
+    require_ssh_servers()
     servers = Servers()
     try:
         yield servers
