@@ -151,6 +151,25 @@ def test_unreachable_device_fails_fast_and_is_recorded(address: str, dropbear: S
     assert connection.last_attempt is not None
 
 
+def test_the_last_address_is_tried_after_the_management_address(dropbear: SshServer) -> None:
+    connection = connected_device(
+        password_credentials(dropbear), "127.0.0.254", last_ip=dropbear.address
+    )
+    sessions.open_ssh(connection).close()
+    assert reload(connection).is_working is True
+
+
+def test_a_command_without_a_reachable_device_fails_saying_why(dropbear: SshServer) -> None:
+    connection = connected_device(password_credentials(dropbear), "127.0.0.254")
+    command = commands.launch(connection.device, "reboot")
+    finished()
+    command = reload(command)
+    assert command.status == "failed"
+    assert "no connection could be opened" in command.output
+    assert "127.0.0.254" in command.output
+    assert command.exit_code is None
+
+
 def test_changed_host_key_is_refused_until_accepted(rig: Servers) -> None:
     server = rig.start("dropbear")
     connection = connected_device(password_credentials(server), server.address)
@@ -313,6 +332,9 @@ def test_a_fleet_push_goes_through_the_bounded_pool(rig: Servers) -> None:
     creds = credentials(name="fleet", username=USER, password=PASSWORD, port=port)
     for server in fleet:
         config_of(connected_device(creds, server.address).device).templates.add(template)
+    # and a device that does not answer: skipped within the connect timeout
+    unreachable = connected_device(creds, "192.0.2.1")
+    config_of(unreachable.device).templates.add(template)
     finished()
     for server in fleet:
         _signals(server, 1)  # the pushes of the templates' addition, received
@@ -323,5 +345,9 @@ def test_a_fleet_push_goes_through_the_bounded_pool(rig: Servers) -> None:
     assert time.monotonic() - start < 2  # 8 sessions of 0.3 s each would take longer
     finished(60)
     assert [_versions(server) for server in fleet] == [1] * len(fleet)
+    unreachable = reload(unreachable)
+    assert unreachable.is_working is False
+    assert "192.0.2.1" in unreachable.failure_reason
+    assert unreachable.last_attempt is not None
     assert [_signals(server, 1) for server in fleet] == [1] * len(fleet)
     assert 2 <= peak_concurrency(fleet) <= 3

@@ -76,7 +76,7 @@ def pending_devices() -> list[Any]:
     stale = timezone.now() - lease()
     running = model.objects.filter(push_started__gt=stale).values("device_id")
     marked = model.objects.filter(push_requested__isnull=False).exclude(device_id__in=running)
-    return list(marked.values_list("device_id", flat=True).distinct())
+    return list(marked.order_by().values_list("device_id", flat=True).distinct())
 
 
 def pending_work() -> list[Args]:
