@@ -172,3 +172,17 @@ def test_fingerprint_is_openssh_sha256():
     assert fingerprint(key) == f"SHA256:{digest}"
     assert fingerprint("") == ""
     assert fingerprint("ssh-ed25519 !!!") == "invalid key"
+
+
+def test_the_checks_of_the_credentials_keys():
+    from django_netjsonconfig import checks
+
+    with override_settings(NETJSONCONFIG_CREDENTIALS_KEYS=[KEY1, "not-a-key"]):
+        (error,) = checks.check_credentials_keys()
+        assert error.id == "django_netjsonconfig.E007"
+        assert "position 1" in error.msg and "not-a-key" not in error.msg
+        assert checks.check_credentials_keys_set() == []
+    with override_settings(NETJSONCONFIG_CREDENTIALS_KEYS=()):
+        assert checks.check_credentials_keys() == []
+        (warning,) = checks.check_credentials_keys_set()
+        assert warning.id == "django_netjsonconfig.W004"
