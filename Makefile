@@ -8,7 +8,9 @@
 #   make test     lint, check formatting, type-check, run pytest (also against the sample extension,
 #                 and on PostgreSQL when it is reachable); the browser tests need the
 #                 assets and Debian's chromium (skipped without it, unless REQUIRE_SERVICES=1)
-#                 (tests/README.md: the kinds of tests, and how to run one of them)
+#                 (tests/README.md: the kinds of tests, and how to run one of them); the
+#                 SSH tests need Dropbear, OpenSSH and a test user: run
+#                 `sudo bash tests/ssh/setup-test-user.sh` once (docs/connection.md)
 #   make lint     ruff check and ruff format --check
 #   make typecheck  mypy with django-stubs on the package ([tool.mypy] in pyproject.toml)
 #   make format   ruff format and ruff check --fix
@@ -162,7 +164,7 @@ typecheck: venv
 # (by topic, the file name's prefix, in whichever folder of tests/ they live: tests/README.md)
 EXTENSION_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence admin_ \
 	extension_ vpn_ pki_,tests/*/test_$(topic)*.py))
-POSTGRES_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence config_ \
+POSTGRES_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence config_ connection_ \
 	vpn_,tests/*/test_$(topic)*.py))
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/netjsonconfig_tests
 

@@ -26,6 +26,9 @@
 ``CELERY_VISIBILITY_TIMEOUT``   with ``REDIS_URL``: seconds after which a task whose
                                 worker vanished is delivered again; default 600
 ``NETJSONCONFIG_SHARED_SECRET`` else read from ``VAR_DIR/shared_secret``
+``NETJSONCONFIG_CREDENTIALS_KEYS`` comma-separated Fernet keys of the devices' credentials
+                                (the first encrypts); else generated into
+                                ``VAR_DIR/credentials_key``
 ``NETJSONCONFIG_TRUSTED_PROXIES`` comma-separated addresses or networks of reverse
                                 proxies whose ``X-Forwarded-For`` is the device's address
 ``NETJSONCONFIG_VAR_DIR``       runtime data (database, secrets, static files);
@@ -35,6 +38,7 @@
 ==============================  ===============================================
 """
 
+import base64
 import os
 import secrets
 from datetime import timedelta
@@ -78,8 +82,8 @@ def read_secret(path):
         return ""
 
 
-def read_or_create_secret(path):
-    """The secret kept in ``path``, generated the first time.
+def read_or_create_secret(path, generate=lambda: secrets.token_urlsafe(50)):
+    """The secret kept in ``path``, generated (by ``generate()``) the first time.
 
     The new file is written aside and linked into place, which fails if another
     process won the race: every process then reads the same, complete secret.
@@ -91,7 +95,7 @@ def read_or_create_secret(path):
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_urlsafe(50) + "\n")
+        fh.write(generate() + "\n")
     try:
         os.link(tmp, path)
     except FileExistsError:
@@ -396,6 +400,19 @@ STORAGES = {
 NETJSONCONFIG_SHARED_SECRET = os.environ.get("NETJSONCONFIG_SHARED_SECRET") or read_secret(
     VAR_DIR / "shared_secret"
 )
+# the keys that encrypt the credentials' passwords and private keys (docs/connection.md):
+# comma-separated, the first encrypts; else one generated into VAR_DIR/credentials_key
+NETJSONCONFIG_CREDENTIALS_KEYS = [
+    key.strip()
+    for key in (
+        os.environ.get("NETJSONCONFIG_CREDENTIALS_KEYS")
+        or read_or_create_secret(
+            VAR_DIR / "credentials_key",
+            lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        )
+    ).split(",")
+    if key.strip()
+]
 
 # --- logging ------------------------------------------------------------------------
 LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO").upper()

@@ -53,6 +53,19 @@ def require_redis_server() -> None:
     pytest.skip("redis-server is not installed")
 
 
+def require_ssh_servers() -> None:
+    """Go on when the SSH test servers can run (Dropbear, OpenSSH, root, the test user of
+    tests/ssh/setup-test-user.sh); else skip (fail under REQUIRE_SERVICES=1)."""
+    from .ssh_servers import missing
+
+    reason = missing()
+    if reason is None:
+        return
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in ADDRESSES:
         print(f"usage: python -m tests.services {{{','.join(ADDRESSES)}}}", file=sys.stderr)

@@ -12,6 +12,7 @@ from .apps import get_model
 from .base.admin import (
     AbstractCaAdmin,
     AbstractCertAdmin,
+    AbstractCredentialsAdmin,
     AbstractDeviceAdmin,
     AbstractDeviceGroupAdmin,
     AbstractTemplateAdmin,
@@ -63,3 +64,4 @@ class VpnAdmin(*VERSION_BASES, AbstractVpnAdmin):  # type: ignore[misc]
 admin.site.register(get_model("vpn"), VpnAdmin)
 admin.site.register(get_model("ca"), AbstractCaAdmin)
 admin.site.register(get_model("cert"), AbstractCertAdmin)
+admin.site.register(get_model("credentials"), AbstractCredentialsAdmin)

@@ -32,6 +32,17 @@ MODEL_ATTRIBUTES = {
     "ca": "ca_model",
     "cert": "cert_model",
     "bulkjob": "bulkjob_model",
+    "credentials": "credentials_model",
+    "deviceconnection": "deviceconnection_model",
+    "command": "command_model",
+}
+#: optional models found by class name in the app of the config model when
+#: ``__setmodels__`` does not name them (a site without them cannot act on devices)
+OPTIONAL_MODELS = {
+    "bulkjob": "BulkJob",
+    "credentials": "Credentials",
+    "deviceconnection": "DeviceConnection",
+    "command": "Command",
 }
 
 #: What ``ready()`` runs once the models are named, in this order: functions that take
@@ -62,6 +73,9 @@ class DjangoNetjsonconfigApp(AppConfig):
     ca_model: type[Any] | None
     cert_model: type[Any] | None
     bulkjob_model: type[Any] | None
+    credentials_model: type[Any] | None
+    deviceconnection_model: type[Any] | None
+    command_model: type[Any] | None
 
     def __setmodels__(self) -> None:
         """Name the concrete models. An extending app overrides this."""
@@ -71,8 +85,11 @@ class DjangoNetjsonconfigApp(AppConfig):
             BulkJob,
             Ca,
             Cert,
+            Command,
             Config,
+            Credentials,
             Device,
+            DeviceConnection,
             DeviceGroup,
             Template,
             Vpn,
@@ -88,6 +105,9 @@ class DjangoNetjsonconfigApp(AppConfig):
         self.ca_model = Ca
         self.cert_model = Cert
         self.bulkjob_model = BulkJob
+        self.credentials_model = Credentials
+        self.deviceconnection_model = DeviceConnection
+        self.command_model = Command
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # INSTALLED_APPS may name an extending app by its module ("yourapp"): Django then
@@ -222,14 +242,17 @@ def _missing_models_message(
 
 
 def _derive_bulkjob_model(app: DjangoNetjsonconfigApp) -> None:
-    """The bulk job model, optional: a ``BulkJob`` in the app of the config model.
-    Without one, the admin's bulk actions run in the request whatever their size."""
-    if getattr(app, "bulkjob_model", None) is None:
-        try:
-            config: Any = app.config_model
-            app.bulkjob_model = apps.get_model(config._meta.app_label, "BulkJob")
-        except LookupError:
-            app.bulkjob_model = None
+    """The optional models (:data:`OPTIONAL_MODELS`), by class name in the app of the
+    config model. Without a ``BulkJob``, the admin's bulk actions run in the request
+    whatever their size; without the connection models, nothing acts on devices."""
+    config: Any = app.config_model
+    for name, class_name in OPTIONAL_MODELS.items():
+        attribute = MODEL_ATTRIBUTES[name]
+        if getattr(app, attribute, None) is None:
+            try:
+                setattr(app, attribute, apps.get_model(config._meta.app_label, class_name))
+            except LookupError:
+                setattr(app, attribute, None)
 
 
 def get_models_app() -> DjangoNetjsonconfigApp:

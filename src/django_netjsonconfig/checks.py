@@ -1,5 +1,6 @@
 """Start-up checks, connected by the app config's ``ready()`` (:func:`connect`)."""
 
+import base64
 import os
 from collections.abc import Iterable
 from string import Formatter
@@ -17,6 +18,7 @@ from django.template.loader import get_template
 
 from . import TEMPLATES_DIR
 from .apps import _written_aliases, get_models_app, immediate_sqlite_transactions
+from .base import sealed
 from .base.admin.fields import VENDOR_CSS, VENDOR_JS
 from .queue.modes import broker_configured, celery_installed
 from .settings import app_settings
@@ -35,8 +37,10 @@ def connect(app_config: AppConfig) -> None:
         check_assets,
         check_celery,
         check_common_name_format,
+        check_credentials_keys,
     ):
         checks.register(check)
+    checks.register(check_credentials_keys_set, deploy=True)
     connection_created.connect(
         immediate_sqlite_transactions, dispatch_uid="netjsonconfig-sqlite-immediate"
     )
@@ -209,3 +213,47 @@ def check_common_name_format(
             )
         ]
     return []
+
+
+def check_credentials_keys(
+    app_configs: Iterable[AppConfig] | None = None, **kwargs: Any
+) -> CheckResult:
+    """Each key of ``NETJSONCONFIG_CREDENTIALS_KEYS`` is a Fernet key."""
+    bad = []
+    for index, key in enumerate(sealed.configured_keys()):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except ValueError:
+            valid = False
+        if not valid:
+            bad.append(str(index))
+    if not bad:
+        return []
+    return [
+        checks.Error(
+            "NETJSONCONFIG_CREDENTIALS_KEYS: the key(s) at position "
+            + ", ".join(bad)
+            + " are not Fernet keys (32 bytes in URL-safe base64)",
+            hint="generate one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'",
+            id="django_netjsonconfig.E007",
+        )
+    ]
+
+
+def check_credentials_keys_set(
+    app_configs: Iterable[AppConfig] | None = None, **kwargs: Any
+) -> CheckResult:
+    """``check --deploy``: without ``NETJSONCONFIG_CREDENTIALS_KEYS`` the credentials'
+    secrets are encrypted with a key derived from ``SECRET_KEY``."""
+    if sealed.configured_keys():
+        return []
+    return [
+        checks.Warning(
+            "NETJSONCONFIG_CREDENTIALS_KEYS is not set: the devices' passwords and private "
+            "keys are encrypted with a key derived from SECRET_KEY, and changing SECRET_KEY "
+            "makes them unreadable",
+            hint="set NETJSONCONFIG_CREDENTIALS_KEYS to a list of Fernet keys (docs/connection.md)",
+            id="django_netjsonconfig.W004",
+        )
+    ]

@@ -1,6 +1,9 @@
 """Concrete models, used when ``django_netjsonconfig`` itself is installed."""
 
+from django.db import models
+
 from .base.config import AbstractConfig, TemplatesVpnMixin
+from .base.connection import AbstractCommand, AbstractCredentials, AbstractDeviceConnection
 from .base.device import AbstractDevice
 from .base.device_group import AbstractDeviceGroup
 from .base.job import AbstractBulkJob
@@ -51,4 +54,20 @@ class VpnClient(AbstractVpnClient):
 
 class BulkJob(AbstractBulkJob):
     class Meta(AbstractBulkJob.Meta):
+        abstract = False
+
+
+class Credentials(AbstractCredentials):
+    class Meta(AbstractCredentials.Meta):
+        abstract = False
+        constraints = [models.UniqueConstraint(fields=("name",), name="unique_credentials_name")]
+
+
+class DeviceConnection(AbstractDeviceConnection):
+    class Meta(AbstractDeviceConnection.Meta):
+        abstract = False
+
+
+class Command(AbstractCommand):
+    class Meta(AbstractCommand.Meta):
         abstract = False

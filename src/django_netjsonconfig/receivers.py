@@ -18,6 +18,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
+from .connection import credentials as connection_credentials
+from .connection import sessions
 from .devices import configs, devices, groups, records, steps, templates
 from .polling import cache as pollcache
 from .vpn import clients as vpnclients
@@ -49,6 +51,44 @@ def connect_model_receivers(app: Any) -> None:
         dispatch_uid=f"{UID}.group_templates",
     )
     connect_vpn_receivers(app)
+    connect_connection_receivers(app)
+
+
+def connect_connection_receivers(app: Any) -> None:
+    """The connection models, when the app config has them."""
+    connection = getattr(app, "deviceconnection_model", None)
+    command = getattr(app, "command_model", None)
+    credentials = getattr(app, "credentials_model", None)
+    if connection is None or command is None or credentials is None:
+        return
+    post_save.connect(connection_saved, sender=connection, dispatch_uid=f"{UID}.connection_saved")
+    post_save.connect(command_saved, sender=command, dispatch_uid=f"{UID}.command_saved")
+    post_save.connect(
+        credentials_saved, sender=credentials, dispatch_uid=f"{UID}.credentials_saved"
+    )
+
+
+def connection_saved(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if raw:
+        instance.mark_saved()
+        return
+    sessions.after_save(instance, created)
+
+
+def command_saved(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if created and not raw and instance.status == "in-progress":
+        unit.background("run_command", instance.pk)
+
+
+def credentials_saved(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if not raw:
+        connection_credentials.after_save(instance, created)
 
 
 def connect_vpn_receivers(app: Any) -> None:
@@ -138,6 +178,7 @@ def config_saved(
     instance.mark_saved()
     if created:
         records.render(instance, None, initial=True)
+        connection_credentials.config_created(instance)
         return
     if "backend" in changed:
         configs.send_backend_changed(instance, old_backend)

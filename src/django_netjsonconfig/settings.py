@@ -85,6 +85,19 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_CERT_VALIDITY": 365,  # days
     # bits of the Diffie-Hellman parameters generated for OpenVPN servers
     "DH_LENGTH": 2048,
+    # acting on devices (docs/connection.md): Fernet keys of the credentials' secrets,
+    # first one encrypts, all decrypt (empty: a key derived from SECRET_KEY)
+    "CREDENTIALS_KEYS": (),
+    # SSH: seconds for the TCP connection, the server's banner, the authentication and
+    # one command
+    "SSH_CONNECT_TIMEOUT": 5,
+    "SSH_BANNER_TIMEOUT": 10,
+    "SSH_AUTH_TIMEOUT": 5,
+    "SSH_COMMAND_TIMEOUT": 30,
+    # characters of a command's output kept (the rest is cut, and the cut is marked)
+    "COMMAND_OUTPUT_MAX": 64 * 1024,
+    # devices a fleet push talks to at the same time (one process)
+    "PUSH_CONCURRENCY": 10,
 }
 
 

@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from . import queue
 from .apps import get_optional_model
+from .connection import commands, credentials, push
 from .fleet import bulk, fanout
 from .queue import sweeper
 from .queue.registry import Args
@@ -86,6 +87,34 @@ def generate_dh(vpn_id: str) -> bool:
     return servers.generate_dh(vpn_id)
 
 
+@shared_task(**LATE)
+def push_pending() -> int:
+    """Ask the devices whose configuration changed to update (a bounded pool)."""
+    return push.push_pending()
+
+
+# the command's own timeout is enforced by the connector; this limit is the backstop
+@shared_task(**LATE, soft_time_limit=300)
+def run_command(command_id: str) -> str | None:
+    """Run a command on its device (output stored as it arrives)."""
+    return commands.run(command_id)
+
+
+@shared_task(**LATE, soft_time_limit=3600)
+def attach_credentials(*credentials_ids: str) -> int:
+    """Attach ``auto_add`` credentials (these, or all) to the devices with a config."""
+    return credentials.attach(*credentials_ids)
+
+
+def commands_in_progress() -> list[Args]:
+    """Commands never started (their process ended first): the sweeper's."""
+    model = get_optional_model("command")
+    if model is None:
+        return []
+    waiting = model.objects.filter(status="in-progress", connection__isnull=True, output="")
+    return [(str(pk),) for pk in waiting.values_list("pk", flat=True)]
+
+
 def servers_without_dh() -> list[Args]:
     """The servers still waiting for their Diffie-Hellman parameters (the sweeper's)."""
     vpn_model = get_optional_model("vpn")
@@ -111,4 +140,25 @@ def ready(app: AppConfig | None = None) -> None:
     queue.register(
         "generate_dh", servers.generate_dh, celery=generate_dh, pending=servers_without_dh
     )
+    if get_optional_model("deviceconnection") is not None:
+        queue.register(
+            push.TASK,
+            push.push_pending,
+            celery=push_pending,
+            pending=push.pending_work,
+            threaded=True,
+        )
+        queue.register(
+            "run_command",
+            commands.run,
+            celery=run_command,
+            pending=commands_in_progress,
+            threaded=True,
+        )
+        queue.register(
+            credentials.TASK,
+            credentials.attach,
+            celery=attach_credentials,
+            pending=credentials.unattached,
+        )
     sweeper.connect()

@@ -16,7 +16,7 @@ OPENWISP = "netjsonconfig.OpenWisp"
 
 def inline_errors(response):
     assert response.status_code == 200, "the form was accepted"
-    (inline,) = response.context["inline_admin_formsets"]
+    inline = response.context["inline_admin_formsets"][0]  # the config (then connections)
     return inline.formset.forms[0].errors
 
 

@@ -103,7 +103,7 @@ def test_changing_the_backend_in_admin_refuses_templates_of_the_old_one(admin_cl
     response = admin_client.post(url, data)
 
     assert response.status_code == 200
-    (inline,) = response.context["inline_admin_formsets"]
+    inline = response.context["inline_admin_formsets"][0]  # the config (then connections)
     assert "openwrt-only" in inline.formset.forms[0].errors["templates"][0]
     config.refresh_from_db()
     assert config.backend == "netjsonconfig.OpenWrt"

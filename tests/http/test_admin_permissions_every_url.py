@@ -31,7 +31,7 @@ from django_netjsonconfig.apps import get_model, get_optional_model
 from django_netjsonconfig.history import versions as history
 
 from ..admin_helpers import form_data
-from ..factories import DeviceGroupFactory, TemplateFactory, make_config
+from ..factories import DeviceGroupFactory, TemplateFactory, extra_fields, make_config
 from ..fleet_helpers import apply_action
 from ..vpn_helpers import (
     OPENVPN,
@@ -48,7 +48,7 @@ pytestmark = pytest.mark.django_db
 ROLES = ("anonymous", "none", "view", "change")
 LOGIN = "login"  # a redirect to the admin's login page
 #: the models of the app that the admin may show; each needs an object below
-KINDS = ("device", "config", "template", "devicegroup", "vpn", "ca", "cert")
+KINDS = ("device", "config", "template", "devicegroup", "vpn", "ca", "cert", "credentials")
 #: models of other apps registered in the admin of the test sites: not ours to decide
 FOREIGN_MODELS = {"auth.user", "auth.group", "config.organization"}
 
@@ -110,6 +110,8 @@ MODEL_OVERRIDES = {
     ("config", "preview_new"): Expect(
         none=403, view=403, change=400, method="post", change_sees_secrets=True
     ),
+    # a credentials' password or private key is write-only: not even its editor sees it
+    ("credentials", "change"): Expect(none=403, view=200, change=200),
 }
 
 #: the actions of the lists (posted to the changelist): ``{name: (permission needed,
@@ -125,6 +127,7 @@ ACTIONS = {
     "export_json": ("view", 200),
     "renew_selected": ("change", 302),
     "revoke_selected": ("change", 302),
+    "accept_host_keys": ("change", 302),
 }
 
 #: the admin site's own views, and the app's operator URLs (namespace netjsonconfig)
@@ -266,6 +269,23 @@ def world(django_capture_on_commit_callbacks):
         "OpenVPN server certificate private key": _pem_body(openvpn.cert.private_key),
         "a PEM private key": "PRIVATE KEY-----",
     }
+    credentials = get_model("credentials")(
+        **extra_fields(
+            get_model("credentials"),
+            name="perm-ssh",
+            params={"username": "root", "password": "perm-ssh-password-1"},
+        )
+    )
+    credentials.save()
+    connection = get_model("deviceconnection")(
+        device=device, credentials=credentials, update_strategy="openwrt"
+    )
+    connection.save()
+    secrets["SSH password"] = "perm-ssh-password-1"
+    stored = (
+        get_model("credentials").objects.values_list("params", flat=True).get(pk=credentials.pk)
+    )
+    secrets["SSH password, encrypted"] = stored["password"]
     assert all(secrets.values())
     objects = {
         "device": device,
@@ -275,6 +295,7 @@ def world(django_capture_on_commit_callbacks):
         "vpn": wireguard,
         "ca": ca,
         "cert": cert,
+        "credentials": credentials,
     }
     versions, deleted = {}, {}
     for kind, obj in objects.items():

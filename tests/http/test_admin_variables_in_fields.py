@@ -29,7 +29,7 @@ def post_device(client, context, templates=""):
 
 def config_errors(response):
     assert response.status_code == 200, "the form was accepted"
-    (inline,) = response.context["inline_admin_formsets"]
+    inline = response.context["inline_admin_formsets"][0]  # the config (then connections)
     return inline.formset.forms[0].errors["config"]
 
 

@@ -7,6 +7,7 @@ from django_netjsonconfig.base.admin import (
     AbstractCertAdmin,
     AbstractConfigAdmin,
     AbstractConfigForm,
+    AbstractCredentialsAdmin,
     AbstractDeviceAdmin,
     AbstractDeviceGroupAdmin,
     AbstractTemplateAdmin,
@@ -16,7 +17,17 @@ from django_netjsonconfig.base.admin import (
     ConfigInline,
 )
 
-from .models import Ca, Cert, Config, Device, DeviceGroup, Organization, Template, Vpn
+from .models import (
+    Ca,
+    Cert,
+    Config,
+    Credentials,
+    Device,
+    DeviceGroup,
+    Organization,
+    Template,
+    Vpn,
+)
 
 
 class ConfigForm(AbstractConfigForm):
@@ -63,6 +74,7 @@ admin.site.register(DeviceGroup, AbstractDeviceGroupAdmin)
 admin.site.register(Vpn, VpnAdmin)
 admin.site.register(Ca, AbstractCaAdmin)
 admin.site.register(Cert, AbstractCertAdmin)
+admin.site.register(Credentials, AbstractCredentialsAdmin)
 
 # the fleet dashboard on the admin index (docs/extending.md)
 admin.site.index_template = "admin/django_netjsonconfig/index.html"

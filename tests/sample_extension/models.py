@@ -4,6 +4,11 @@ from django.db import models
 from sortedm2m.fields import SortedManyToManyField
 
 from django_netjsonconfig.base.config import AbstractConfig, TemplatesVpnMixin
+from django_netjsonconfig.base.connection import (
+    AbstractCommand,
+    AbstractCredentials,
+    AbstractDeviceConnection,
+)
 from django_netjsonconfig.base.device import AbstractDevice
 from django_netjsonconfig.base.device_group import AbstractDeviceGroup
 from django_netjsonconfig.base.job import AbstractBulkJob
@@ -81,4 +86,24 @@ class VpnClient(AbstractVpnClient):
 
 class BulkJob(AbstractBulkJob):
     class Meta(AbstractBulkJob.Meta):
+        abstract = False
+
+
+class Credentials(OrganizationMixin, AbstractCredentials):
+    class Meta(AbstractCredentials.Meta):
+        abstract = False
+        constraints = [
+            models.UniqueConstraint(
+                fields=("organization", "name"), name="config_credentials_unique_name"
+            )
+        ]
+
+
+class DeviceConnection(AbstractDeviceConnection):
+    class Meta(AbstractDeviceConnection.Meta):
+        abstract = False
+
+
+class Command(AbstractCommand):
+    class Meta(AbstractCommand.Meta):
         abstract = False

@@ -39,6 +39,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # versions of devices and templates: a bulk job snapshots the devices it changes
     ("history", ("history",)),
     ("fleet", ("fleet",)),
+    # acting on devices: SSH sessions, pushes, commands (a push follows a fan-out render)
+    ("connection", ("connection",)),
     ("io", ("io",)),
     (
         "presentation",

@@ -22,10 +22,22 @@ def work(*ids):
 
 def test_the_app_registers_each_task_with_its_celery_task_and_finder():
     registered = {task.name: task for task in queue.tasks()}
-    assert set(registered) == {"render_pending", "bulk_job", "generate_dh"}
+    assert set(registered) == {
+        "render_pending",
+        "bulk_job",
+        "generate_dh",
+        "push_pending",
+        "run_command",
+        "attach_credentials",
+    }
     assert registered["render_pending"].celery is tasks.dispatch_pending_renders
     assert registered["bulk_job"].celery is tasks.run_bulk_job
     assert registered["generate_dh"].celery is tasks.generate_dh
+    assert registered["push_pending"].celery is tasks.push_pending
+    assert registered["run_command"].celery is tasks.run_command
+    assert registered["attach_credentials"].celery is tasks.attach_credentials
+    # those that wait on devices never run in a web request
+    assert registered["push_pending"].threaded and registered["run_command"].threaded
     assert all(task.pending is not None for task in registered.values())
 
 
@@ -40,7 +52,7 @@ def test_an_unknown_name_is_refused_with_the_names_that_exist():
         queue.enqueue("render_everything")
     message = str(refused.value)
     assert "no task named 'render_everything'" in message
-    assert "bulk_job, generate_dh, render_pending" in message
+    assert "bulk_job, generate_dh, push_pending, render_pending, run_command" in message
 
 
 def test_an_unknown_task_is_an_improperly_configured_error():

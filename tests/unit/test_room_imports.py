@@ -1,4 +1,4 @@
-"""The vpn, pki, io and history rooms import cleanly, each module first of all, and
+"""The vpn, pki, io, history and connection rooms import cleanly, each module first of all, and
 the models do not import them.
 
 Each module is imported in a fresh interpreter as the first module of the package
@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "django_netjsonconfig"
-ROOMS = ("vpn", "pki", "io", "history")
+ROOMS = ("vpn", "pki", "io", "history", "connection")
 SERVICE_PREFIXES = tuple(f"django_netjsonconfig.{room}." for room in ROOMS) + (
     "django_netjsonconfig.wiring",
 )

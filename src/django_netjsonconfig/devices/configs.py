@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -39,6 +39,11 @@ from .inputs import variable_layers as variable_layers
 #: every config, and a new config is then rendered only once saved.
 before_render = Registry("before-render hook")
 before_render.register("vpn_clients", "django_netjsonconfig.vpn.clients.sync")
+
+#: Hooks called with a config whose rendered output changed (when ``config_modified`` is
+#: due), in its transaction: the connection package asks the device to update (filled by
+#: ``wiring.connect``).
+modified_hooks: list[Callable[[Any], None]] = []
 
 
 # --- templates -------------------------------------------------------------------------
@@ -178,6 +183,8 @@ def store_result(
     if not _store(config, fields, previous_status, token=config.render_pending):
         return False
     if modified and signal:
+        for hook in modified_hooks:
+            hook(config)
         send_on_commit(
             signals.config_modified,
             type(config),

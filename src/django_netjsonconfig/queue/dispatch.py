@@ -18,13 +18,14 @@ def enqueue(name: str, *ids: object) -> None:
     The way :func:`~.modes.mode` says: sent to Celery after the current transaction
     commits, or run by a thread of this process after the commit (the embedded mode;
     the web processes' sweepers finish it if this process ends first), or inline:
-    after the commit, or at once for a task registered ``immediate``. An unknown name
+    after the commit, or at once for a task registered ``immediate`` (a ``threaded``
+    task runs in a thread after the commit, as in the embedded mode). An unknown name
     raises :class:`~.registry.UnknownTask` here, in the caller.
     """
     task = get(name)
     args: Args = tuple(str(i) for i in ids)
     how = mode()
-    if how == "inline":
+    if how == "inline" and not task.threaded:
         if task.immediate:
             task.function(*args)
         else:

@@ -36,6 +36,8 @@ class Task:
     sweep). ``immediate``: in the inline mode, run in the caller's transaction rather
     than after its commit. ``fallback``: when the broker refuses the task, run it in
     a thread of this process rather than leave it to the sweeper or a later retry.
+    ``threaded``: never run in the caller, even in the inline mode (there: a thread of
+    this process after commit): work that waits on the network (SSH to devices).
     """
 
     name: str
@@ -44,6 +46,7 @@ class Task:
     pending: Callable[[], Iterable[Args]] | None = None
     immediate: bool = False
     fallback: bool = True
+    threaded: bool = False
 
 
 _tasks: dict[str, Task] = {}
@@ -58,6 +61,7 @@ def register(
     pending: Callable[[], Iterable[Args]] | None = None,
     immediate: bool = False,
     fallback: bool = True,
+    threaded: bool = False,
 ) -> Task:
     """Register ``function`` under ``name``; returns the task.
 
@@ -72,7 +76,7 @@ def register(
         )
     if not callable(function):
         raise ImproperlyConfigured(f"task {name!r}: {function!r} is not callable")
-    task = Task(name, function, celery, pending, immediate, fallback)
+    task = Task(name, function, celery, pending, immediate, fallback, threaded)
     with _lock:
         current = _tasks.get(name)
         if current is not None and current.function is not function:

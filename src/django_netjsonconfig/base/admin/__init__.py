@@ -13,6 +13,11 @@ Nothing here imports a concrete model: the models come from the admin's
 ``model`` and the forms' ``Meta.model``.
 """
 
+from .connection import (
+    AbstractCredentialsAdmin,
+    AbstractCredentialsForm,
+    DeviceConnectionInline,
+)
 from .device import AbstractConfigAdmin, AbstractDeviceAdmin, ConfigInline
 from .fields import JSONObjectField, TagsField, TemplatesField, TemplatesWidget
 from .forms import AbstractConfigForm, BaseForm
@@ -22,6 +27,9 @@ from .template import AbstractDeviceGroupAdmin, AbstractTemplateAdmin
 from .vpn import AbstractVpnAdmin, AbstractVpnForm, VpnClientInline
 
 __all__ = [
+    "AbstractCredentialsAdmin",
+    "AbstractCredentialsForm",
+    "DeviceConnectionInline",
     "AbstractCaAdmin",
     "AbstractCertAdmin",
     "AbstractVpnAdmin",

@@ -18,6 +18,7 @@ from ...settings import app_settings
 from ...validators import normalize_mac
 from ...vpn import clients as vpnclients
 from ...workflow import unit
+from .connection import DeviceConnectionInline, accept_host_keys, connection_inline
 from .fleet import ConfigStatusListFilter, FleetAdminMixin
 from .forms import AbstractConfigForm, BaseForm, inherited_field_names
 from .mixins import (
@@ -219,6 +220,12 @@ class AbstractDeviceAdmin(
             inline if inline.model else type(inline.__name__, (inline,), {"model": config_model})
             for inline in self.inlines
         ]
+        connections = connection_inline(model)
+        if connections is not None and not any(
+            issubclass(i, DeviceConnectionInline) for i in self.inlines
+        ):
+            self.inlines = [*self.inlines, connections]  # type: ignore[misc]
+            self.actions = [*self.actions, accept_host_keys]
         super().__init__(model, admin_site)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

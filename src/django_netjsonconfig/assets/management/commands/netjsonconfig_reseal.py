@@ -1,0 +1,1 @@
+from django_netjsonconfig.management.commands.netjsonconfig_reseal import Command  # noqa: F401
