@@ -32,6 +32,8 @@ MODEL_ATTRIBUTES = {
     "ca": "ca_model",
     "cert": "cert_model",
     "bulkjob": "bulkjob_model",
+    "notification": "notification_model",
+    "notificationsetting": "notificationsetting_model",
 }
 
 #: What ``ready()`` runs once the models are named, in this order: functions that take
@@ -62,6 +64,8 @@ class DjangoNetjsonconfigApp(AppConfig):
     ca_model: type[Any] | None
     cert_model: type[Any] | None
     bulkjob_model: type[Any] | None
+    notification_model: type[Any] | None
+    notificationsetting_model: type[Any] | None
 
     def __setmodels__(self) -> None:
         """Name the concrete models. An extending app overrides this."""
@@ -74,6 +78,8 @@ class DjangoNetjsonconfigApp(AppConfig):
             Config,
             Device,
             DeviceGroup,
+            Notification,
+            NotificationSetting,
             Template,
             Vpn,
             VpnClient,
@@ -88,6 +94,8 @@ class DjangoNetjsonconfigApp(AppConfig):
         self.ca_model = Ca
         self.cert_model = Cert
         self.bulkjob_model = BulkJob
+        self.notification_model = Notification
+        self.notificationsetting_model = NotificationSetting
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # INSTALLED_APPS may name an extending app by its module ("yourapp"): Django then
@@ -198,7 +206,7 @@ def _derive_models(app: DjangoNetjsonconfigApp) -> None:
             missing.append((name, f"__setmodels__: self.{attribute}", value))
     if missing:
         raise ImproperlyConfigured(_missing_models_message(app, missing))
-    _derive_bulkjob_model(app)
+    _derive_optional_models(app)
 
 
 def _missing_models_message(
@@ -221,15 +229,27 @@ def _missing_models_message(
     return "\n".join(lines)
 
 
-def _derive_bulkjob_model(app: DjangoNetjsonconfigApp) -> None:
-    """The bulk job model, optional: a ``BulkJob`` in the app of the config model.
-    Without one, the admin's bulk actions run in the request whatever their size."""
-    if getattr(app, "bulkjob_model", None) is None:
-        try:
-            config: Any = app.config_model
-            app.bulkjob_model = apps.get_model(config._meta.app_label, "BulkJob")
-        except LookupError:
-            app.bulkjob_model = None
+#: the optional models, found by their class name in the app of the config model when
+#: ``__setmodels__`` does not name them: without a ``BulkJob`` the admin's bulk actions
+#: run in the request whatever their size; without a ``Notification`` and a
+#: ``NotificationSetting`` nobody is notified
+OPTIONAL_MODELS = {
+    "bulkjob": "BulkJob",
+    "notification": "Notification",
+    "notificationsetting": "NotificationSetting",
+}
+
+
+def _derive_optional_models(app: DjangoNetjsonconfigApp) -> None:
+    """The optional models (:data:`OPTIONAL_MODELS`) ``__setmodels__`` does not name."""
+    config: Any = app.config_model
+    for name, class_name in OPTIONAL_MODELS.items():
+        attribute = MODEL_ATTRIBUTES[name]
+        if getattr(app, attribute, None) is None:
+            try:
+                setattr(app, attribute, apps.get_model(config._meta.app_label, class_name))
+            except LookupError:
+                setattr(app, attribute, None)
 
 
 def get_models_app() -> DjangoNetjsonconfigApp:

@@ -4,6 +4,7 @@ from .base.config import AbstractConfig, TemplatesVpnMixin
 from .base.device import AbstractDevice
 from .base.device_group import AbstractDeviceGroup
 from .base.job import AbstractBulkJob
+from .base.notification import AbstractNotification, AbstractNotificationSetting
 from .base.pki import AbstractCa, AbstractCert
 from .base.template import AbstractTemplate
 from .base.vpn import AbstractVpn, AbstractVpnClient
@@ -51,4 +52,14 @@ class VpnClient(AbstractVpnClient):
 
 class BulkJob(AbstractBulkJob):
     class Meta(AbstractBulkJob.Meta):
+        abstract = False
+
+
+class Notification(AbstractNotification):
+    class Meta(AbstractNotification.Meta):
+        abstract = False
+
+
+class NotificationSetting(AbstractNotificationSetting):
+    class Meta(AbstractNotificationSetting.Meta):
         abstract = False

@@ -85,6 +85,11 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_CERT_VALIDITY": 365,  # days
     # bits of the Diffie-Hellman parameters generated for OpenVPN servers
     "DH_LENGTH": 2048,
+    # notifications (docs/notifications.md): seconds during which new events of a type
+    # join a user's unread notification of that type (and no second e-mail is sent)
+    "NOTIFICATION_GROUP_WINDOW": 900,
+    # the site's address ("https://config.example.org"), for the links of e-mails
+    "NOTIFICATION_BASE_URL": "",
 }
 
 

@@ -9,7 +9,9 @@ the services.
 - ``devices.inputs``: a config's templates are checked against the VPN addresses
   and identifiers left (``vpn.allocation``);
 - ``history.registration``: the models registered with django-reversion, when
-  it is installed.
+  it is installed;
+- ``notifications.builtin``: the notification types of the app and their receivers
+  (of the public signals).
 """
 
 from collections.abc import Callable
@@ -20,6 +22,7 @@ from django.apps import AppConfig
 from .base import template
 from .devices import inputs
 from .history import registration as history
+from .notifications import builtin as notifications
 from .vpn import allocation, client_templates
 
 
@@ -34,3 +37,4 @@ def connect(app: AppConfig) -> None:
     _add(template.vpn_client_config, client_templates.auto_client)
     _add(inputs.config_checks, allocation.check)
     history.connect(app)
+    notifications.connect(app)

@@ -7,6 +7,10 @@ from django_netjsonconfig.base.config import AbstractConfig, TemplatesVpnMixin
 from django_netjsonconfig.base.device import AbstractDevice
 from django_netjsonconfig.base.device_group import AbstractDeviceGroup
 from django_netjsonconfig.base.job import AbstractBulkJob
+from django_netjsonconfig.base.notification import (
+    AbstractNotification,
+    AbstractNotificationSetting,
+)
 from django_netjsonconfig.base.pki import AbstractCa, AbstractCert
 from django_netjsonconfig.base.template import AbstractTemplate
 from django_netjsonconfig.base.vpn import AbstractVpn, AbstractVpnClient
@@ -81,4 +85,14 @@ class VpnClient(AbstractVpnClient):
 
 class BulkJob(AbstractBulkJob):
     class Meta(AbstractBulkJob.Meta):
+        abstract = False
+
+
+class Notification(AbstractNotification):
+    class Meta(AbstractNotification.Meta):
+        abstract = False
+
+
+class NotificationSetting(AbstractNotificationSetting):
+    class Meta(AbstractNotificationSetting.Meta):
         abstract = False
