@@ -12,7 +12,13 @@ from django.db import transaction
 from django_netjsonconfig import signals
 from django_netjsonconfig.apps import get_models_app
 from django_netjsonconfig.devices import configs
-from django_netjsonconfig.notifications import notify
+from django_netjsonconfig.notifications import (
+    get_notification_type,
+    notify,
+    register_notification_type,
+    unregister_notification_type,
+)
+from django_netjsonconfig.notifications.builtin import BUILTIN_TYPES
 from django_netjsonconfig.workflow.sending import send_on_commit
 
 from ..factories import DeviceFactory, make_config
@@ -214,3 +220,17 @@ def test_a_site_without_notification_models_is_not_notified(users, monkeypatch):
     notify("config_error", DeviceFactory(name="ap-1"), reason="boom")
     monkeypatch.undo()
     assert notifications_of(users["root"]) == []
+
+
+def test_a_site_silences_a_builtin_type_by_unregistering_it(
+    users, django_capture_on_commit_callbacks
+):
+    config = make_config(DeviceFactory(name="ap-1"))
+    unregister_notification_type("config_error")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            configs.set_status(config, "error", "uci commit failed")
+    finally:
+        register_notification_type("config_error", BUILTIN_TYPES["config_error"])
+    assert notifications_of(users["root"]) == []
+    assert get_notification_type("config_error").level == "error"

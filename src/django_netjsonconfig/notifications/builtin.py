@@ -87,16 +87,22 @@ BUILTIN_TYPES: dict[str, dict[str, Any]] = {
 
 
 # --- receivers: only notify() ------------------------------------------------------------------
+def _notify(name: str, target: Any, **context: Any) -> None:
+    """``notify()``, unless the site unregistered the type ``name`` (to silence it)."""
+    if name in registry:
+        notify(name, target, **context)
+
+
 def config_status_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     """A configuration whose status became ``error``: ``config_error`` about its device."""
     if instance.status == "error":
-        notify("config_error", instance.device, reason=instance.error_reason)
+        _notify("config_error", instance.device, reason=instance.error_reason)
 
 
 def device_registered(sender: Any, instance: Any, is_new: bool, **kwargs: Any) -> None:
     """A new device (``device_registered``) or a known one registering again, as after a
     reset of its firmware (``device_reregistered``)."""
-    notify("device_registered" if is_new else "device_reregistered", instance)
+    _notify("device_registered" if is_new else "device_reregistered", instance)
 
 
 def is_working_changed(
@@ -112,13 +118,13 @@ def is_working_changed(
     if is_working == old_is_working or (is_working and old_is_working is None):
         return
     name = "connection_is_working" if is_working else "connection_is_not_working"
-    notify(name, instance.device, credentials=instance.credentials, reason=failure_reason)
+    _notify(name, instance.device, credentials=instance.credentials, reason=failure_reason)
 
 
 def host_key_mismatch(
     sender: Any, instance: Any, expected: str = "", offered: str = "", **kwargs: Any
 ) -> None:
-    notify(
+    _notify(
         "host_key_mismatch",
         instance.device,
         credentials=instance.credentials,
