@@ -31,11 +31,20 @@ class _Dispatch:
         self.collected: dict[str, dict[Hashable, Any]] = {}
         self.started = False
         self.active = 0  # signals of it being sent now (their receivers run)
+        self.cursor = 0  # see waiting()
 
     def waiting(self) -> bool:
         """Whether one of its signals is still to be sent (a signal queued in a rolled
-        back savepoint is gone: Django dropped the only reference to it)."""
-        return any((send := ref()) is not None and not send.done for ref in self.sends)
+        back savepoint is gone: Django dropped the only reference to it). They are sent
+        in the order they were queued: the signals before ``cursor`` are all done or gone,
+        so that asking after each of 10,000 signals costs 10,000 steps, not 50 million."""
+        sends = self.sends
+        while self.cursor < len(sends):
+            send = sends[self.cursor]()
+            if send is not None and not send.done:
+                return True
+            self.cursor += 1
+        return False
 
     def stale(self) -> bool:
         """Started, nothing being sent and nothing left to send: an error stopped Django
