@@ -28,6 +28,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
 from django.db.models import Model, Q
 from django.urls import NoReverseMatch, reverse
@@ -165,11 +166,11 @@ def _deliver(events: list[Event]) -> None:
     by_type: dict[str, list[Event]] = {}
     for event in events:
         by_type.setdefault(event.type, []).append(event)
-    types = {}
+    types: dict[str, NotificationType] = {}
     for name in by_type:
         try:
             types[name] = get_notification_type(name)
-        except Exception:
+        except ImproperlyConfigured:
             logger.warning("notification type %r was unregistered: events dropped", name)
     users_of: dict[str, list[Any]] = {}
     for notification_type in types.values():
