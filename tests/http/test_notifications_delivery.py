@@ -7,6 +7,7 @@ commit only, grouped per type into one notification per user.
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from django_netjsonconfig import signals
@@ -234,3 +235,12 @@ def test_a_site_silences_a_builtin_type_by_unregistering_it(
         register_notification_type("config_error", BUILTIN_TYPES["config_error"])
     assert notifications_of(users["root"]) == []
     assert get_notification_type("config_error").level == "error"
+
+
+def test_an_unsaved_target_or_an_unknown_type_is_refused_at_once(users):
+    device = DeviceFactory.build(name="not-saved")
+    with pytest.raises(ValueError, match="needs a saved target"):
+        notify("config_error", device, reason="boom")
+    with pytest.raises(ImproperlyConfigured, match='no notification type named "nope"'):
+        notify("nope", DeviceFactory(name="ap-1"))
+    assert notifications_of(users["root"]) == []

@@ -58,9 +58,12 @@ class Event:
 def notify(type: str, target: Model, **context: Any) -> None:
     """Notify the users allowed to see ``target`` of an event of ``type`` (a registered
     notification type; ImproperlyConfigured otherwise). ``context``: the values its
-    texts name (as text). Delivered after the commit of the current transaction, grouped
-    with the events of the same type (see the module's documentation)."""
+    texts name (as text); ValueError for a target not saved. Delivered after the commit
+    of the current transaction, grouped with the events of the same type (see the
+    module's documentation)."""
     get_notification_type(type)
+    if target.pk is None or target._state.adding:
+        raise ValueError(f"notify({type!r}, ...) needs a saved target, not an unsaved {target!r}")
     if get_optional_model("notification") is None:
         return  # an extending app without the notification models
     event = Event(
