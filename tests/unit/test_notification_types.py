@@ -73,6 +73,7 @@ def test_notifying_an_unknown_type_is_refused():
         ({"message": "{target.__class__}"}, "may only name values"),
         ({"group_message": "{count[0]}"}, "may only name values"),
         ({"message": "{target"}, "not a valid format"),
+        ({"message": "{reason:,}"}, "message cannot be written"),
         ({"web": "yes"}, "web must be True or False"),
         ({"list_query": {"status": 1}}, "list_query must be a dict of texts"),
         ({"model": 3}, "model must be a text"),

@@ -61,6 +61,12 @@ def _fields(text: str, what: str, name: str) -> set[str]:
                 f'not "{{{field_name}}}"'
             )
         found.add(field_name)
+    try:  # a format spec that does not fit its value ("{reason:,}") fails now, not later
+        text.format_map(_Blank(target="device", count=2))
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(
+            f'notification type "{name}": {what} cannot be written: {exc}'
+        ) from None
     return found
 
 
