@@ -8,10 +8,11 @@ fan-out re-renders them in batches, each batch in a transaction of its own whose
 """
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from django_netjsonconfig.apps import get_model
+from django_netjsonconfig.devices import configs
 
 from ..factories import TemplateFactory
 from ..fleet_helpers import bulk_fleet
@@ -80,3 +81,16 @@ def test_the_filtered_list_of_a_group_shows_the_devices_in_error(settings, clien
     page = client.get(row.url)
     assert page.status_code == 200
     assert page.context["cl"].result_count == 3
+
+
+def test_many_configs_reported_in_error_in_one_transaction_are_one_delivery():
+    users = [superuser()] + [staff(f"viewer-{i}", "view", via_group=True) for i in range(3)]
+    fleet = bulk_fleet(200)
+    found = list(get_model("config").objects.filter(device__in=fleet))
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        for config in found:
+            configs.set_status(config, "error", "uci commit failed")
+    assert len(delivery_queries(captured)) <= 4
+    for user in users:
+        (row,) = notifications_of(user)
+        assert (row.count, row.message) == (200, "Configuration error on 200 devices")
