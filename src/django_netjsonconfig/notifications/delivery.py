@@ -30,6 +30,7 @@ from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
 from django.db.models import Model, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -141,15 +142,17 @@ def _switches(
     }
 
 
-def _open(users: Iterable[Any], types: Iterable[str], now: Any) -> dict[tuple[Any, str], Any]:
-    """The unread notification of each user and type updated within the window."""
+def _open(users: Iterable[Any], types: Iterable[str]) -> dict[tuple[Any, str], Any]:
+    """The unread notification of each user and type updated within the window, locked
+    (``SELECT ... FOR UPDATE`` where the database has it) so that a concurrent delivery
+    waits, then counts on what this one wrote."""
     notification_model = get_model("notification")
-    since = now - timedelta(seconds=app_settings.NOTIFICATION_GROUP_WINDOW)
+    since = timezone.now() - timedelta(seconds=app_settings.NOTIFICATION_GROUP_WINDOW)
     found: dict[tuple[Any, str], Any] = {}
     rows = notification_model.objects.filter(
         recipient__in=list(users), type__in=list(types), unread=True, updated__gte=since
     ).order_by("-updated", "-id")
-    for row in rows:
+    for row in rows.select_for_update():
         found.setdefault((row.recipient_id, row.type), row)
     return found
 
@@ -185,8 +188,23 @@ def _deliver(events: list[Event]) -> None:
     if not everybody:
         return
     switches = _switches(everybody, types)
+    with transaction.atomic():  # the open notifications stay locked until written
+        mails = _write(types, by_type, users_of, switches, _open(everybody, types))
+    if mails:
+        send_mails(mails)
+
+
+def _write(
+    types: dict[str, NotificationType],
+    by_type: dict[str, list[Event]],
+    users_of: dict[str, list[Any]],
+    switches: dict[tuple[Any, str], tuple[bool, bool]],
+    existing: dict[tuple[Any, str], Any],
+) -> list[tuple[Any, NotificationType, int, Event]]:
+    """Group the events into each user's open notification or a new one (one
+    ``UPDATE``, one ``INSERT``); returns the e-mails to send."""
+    notification_model = get_model("notification")
     now = timezone.now()
-    existing = _open(everybody, types, now)
     new, grouped, mails = [], [], []
     for name, notification_type in types.items():
         found = by_type[name]
@@ -212,8 +230,7 @@ def _deliver(events: list[Event]) -> None:
             grouped,
             ["level", "message", "url", "count", "target_model", "target_id", "context", "updated"],
         )
-    if mails:
-        send_mails(mails)
+    return mails
 
 
 def _fill(row: Any, notification_type: NotificationType, count: int, last: Event, now: Any) -> None:
