@@ -35,14 +35,20 @@ MODEL_ATTRIBUTES = {
     "credentials": "credentials_model",
     "deviceconnection": "deviceconnection_model",
     "command": "command_model",
+    "notification": "notification_model",
+    "notificationsetting": "notificationsetting_model",
 }
 #: optional models found by class name in the app of the config model when
-#: ``__setmodels__`` does not name them (a site without them cannot act on devices)
+#: ``__setmodels__`` does not name them: without a ``BulkJob`` the admin's bulk actions
+#: run in the request whatever their size; without the connection models nothing acts
+#: on devices; without a ``Notification`` and a ``NotificationSetting`` nobody is notified
 OPTIONAL_MODELS = {
     "bulkjob": "BulkJob",
     "credentials": "Credentials",
     "deviceconnection": "DeviceConnection",
     "command": "Command",
+    "notification": "Notification",
+    "notificationsetting": "NotificationSetting",
 }
 
 #: What ``ready()`` runs once the models are named, in this order: functions that take
@@ -76,6 +82,8 @@ class DjangoNetjsonconfigApp(AppConfig):
     credentials_model: type[Any] | None
     deviceconnection_model: type[Any] | None
     command_model: type[Any] | None
+    notification_model: type[Any] | None
+    notificationsetting_model: type[Any] | None
 
     def __setmodels__(self) -> None:
         """Name the concrete models. An extending app overrides this."""
@@ -91,6 +99,8 @@ class DjangoNetjsonconfigApp(AppConfig):
             Device,
             DeviceConnection,
             DeviceGroup,
+            Notification,
+            NotificationSetting,
             Template,
             Vpn,
             VpnClient,
@@ -108,6 +118,8 @@ class DjangoNetjsonconfigApp(AppConfig):
         self.credentials_model = Credentials
         self.deviceconnection_model = DeviceConnection
         self.command_model = Command
+        self.notification_model = Notification
+        self.notificationsetting_model = NotificationSetting
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # INSTALLED_APPS may name an extending app by its module ("yourapp"): Django then
@@ -218,7 +230,7 @@ def _derive_models(app: DjangoNetjsonconfigApp) -> None:
             missing.append((name, f"__setmodels__: self.{attribute}", value))
     if missing:
         raise ImproperlyConfigured(_missing_models_message(app, missing))
-    _derive_bulkjob_model(app)
+    _derive_optional_models(app)
 
 
 def _missing_models_message(
@@ -241,10 +253,8 @@ def _missing_models_message(
     return "\n".join(lines)
 
 
-def _derive_bulkjob_model(app: DjangoNetjsonconfigApp) -> None:
-    """The optional models (:data:`OPTIONAL_MODELS`), by class name in the app of the
-    config model. Without a ``BulkJob``, the admin's bulk actions run in the request
-    whatever their size; without the connection models, nothing acts on devices."""
+def _derive_optional_models(app: DjangoNetjsonconfigApp) -> None:
+    """The optional models (:data:`OPTIONAL_MODELS`) ``__setmodels__`` does not name."""
     config: Any = app.config_model
     for name, class_name in OPTIONAL_MODELS.items():
         attribute = MODEL_ATTRIBUTES[name]

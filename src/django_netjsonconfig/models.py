@@ -7,6 +7,7 @@ from .base.connection import AbstractCommand, AbstractCredentials, AbstractDevic
 from .base.device import AbstractDevice
 from .base.device_group import AbstractDeviceGroup
 from .base.job import AbstractBulkJob
+from .base.notification import AbstractNotification, AbstractNotificationSetting
 from .base.pki import AbstractCa, AbstractCert
 from .base.template import AbstractTemplate
 from .base.vpn import AbstractVpn, AbstractVpnClient
@@ -70,4 +71,14 @@ class DeviceConnection(AbstractDeviceConnection):
 
 class Command(AbstractCommand):
     class Meta(AbstractCommand.Meta):
+        abstract = False
+
+
+class Notification(AbstractNotification):
+    class Meta(AbstractNotification.Meta):
+        abstract = False
+
+
+class NotificationSetting(AbstractNotificationSetting):
+    class Meta(AbstractNotificationSetting.Meta):
         abstract = False

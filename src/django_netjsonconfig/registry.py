@@ -26,6 +26,16 @@ class Registry:
             raise ImproperlyConfigured(f'no {self.kind} named "{name}" is registered')
         del self._entries[name]
 
+    def get(self, name):
+        """The entry ``name`` (its dotted path imported); ``ImproperlyConfigured`` when
+        no entry has that name."""
+        if name not in self._entries:
+            raise ImproperlyConfigured(f'no {self.kind} named "{name}" is registered')
+        entry = self._entries[name]
+        if isinstance(entry, str):
+            entry = self._entries[name] = import_string(entry)
+        return entry
+
     def __contains__(self, name):
         return name in self._entries
 

@@ -98,6 +98,11 @@ DEFAULTS: dict[str, Any] = {
     "COMMAND_OUTPUT_MAX": 64 * 1024,
     # devices a fleet push talks to at the same time (one process)
     "PUSH_CONCURRENCY": 10,
+    # notifications (docs/notifications.md): seconds during which new events of a type
+    # join a user's unread notification of that type (and no second e-mail is sent)
+    "NOTIFICATION_GROUP_WINDOW": 900,
+    # the site's address ("https://config.example.org"), for the links of e-mails
+    "NOTIFICATION_BASE_URL": "",
 }
 
 

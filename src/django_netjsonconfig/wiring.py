@@ -12,7 +12,9 @@ the services.
   ``connection`` (field choices, validation); ``devices.configs``: a changed config asks
   its device to update (``connection.push``);
 - ``history.registration``: the models registered with django-reversion, when
-  it is installed.
+  it is installed;
+- ``notifications.builtin``: the notification types of the app and their receivers
+  (of the public signals).
 """
 
 from collections.abc import Callable
@@ -25,6 +27,7 @@ from .base import template
 from .connection import commands, connectors, push
 from .devices import configs, inputs
 from .history import registration as history
+from .notifications import builtin as notifications
 from .vpn import allocation, client_templates
 
 
@@ -40,6 +43,7 @@ def connect(app: AppConfig) -> None:
     _add(inputs.config_checks, allocation.check)
     connect_connection(app)
     history.connect(app)
+    notifications.connect(app)
 
 
 def connect_connection(app: AppConfig) -> None:

@@ -25,6 +25,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from django_netjsonconfig.apps import get_model
+from django_netjsonconfig.notifications import notify
 
 from ..admin_helpers import admin_url
 from ..factories import OPENWRT, DeviceFactory, DeviceGroupFactory, TemplateFactory, make_config
@@ -618,3 +619,25 @@ def test_values_with_markup_are_kept_as_text_by_the_form(page):
     assert page.evaluate("window.__xss") is None
     assert page.evaluate("window.__cspViolations") == []
     assert page.console.errors == []
+
+
+def test_notification_pages_run_no_script_from_data(admin):
+    """Notifications about a device whose name is a payload, with payloads in what the
+    events carry: the header's count, the list (one and a group) and the settings."""
+    admin, objects = admin
+    P = admin.payloads
+    notify("device_registered", objects["bad"])
+    notify("config_error", objects["bad"], reason=P("notification reason"))
+    notify("config_error", objects["good"], reason=P("notification reason 2"))
+    notify(
+        "host_key_mismatch",
+        objects["bad"],
+        credentials=P("notification credentials"),
+        expected=P("notification expected"),
+        offered=P("notification offered"),
+    )
+    admin.open(reverse("netjsonconfig:notifications"))
+    assert admin.page.locator(".netjsonconfig-notification").count() == 3
+    admin.open(reverse("netjsonconfig:notification_settings"))
+    admin.open(reverse("admin:index"))
+    assert admin.page.locator(".netjsonconfig-unread-count").inner_text() == "3"

@@ -148,6 +148,12 @@ SITE_VIEWS = {
     "netjsonconfig:schema": Expect(none=200, view=200, change=200),
     # a CRL is public: VPN servers fetch it
     "netjsonconfig:crl": Expect(anonymous=200, none=200, view=200, change=200),
+    # each staff user's own notifications (tests/http/test_admin_notifications.py); the
+    # one marked read here is another user's: not found for anybody
+    "netjsonconfig:notifications": Expect(none=200, view=200, change=200),
+    "netjsonconfig:notification_read": Expect(none=404, view=404, change=404, method="post"),
+    "netjsonconfig:notifications_read_all": Expect(none=302, view=302, change=302, method="post"),
+    "netjsonconfig:notification_settings": Expect(none=200, view=200, change=200),
 }
 
 
@@ -318,7 +324,12 @@ def world(django_capture_on_commit_callbacks):
             if history.is_versioned(type(obj)):
                 deleted[kind] = Version.objects.get_deleted(type(obj)).get(object_id=str(pk))
     job = get_model("bulkjob").objects.create(action="delete", total=0)
+    someone = get_user_model().objects.create_user("perm-someone-else", is_staff=True)
+    notification = get_model("notification").objects.create(
+        recipient=someone, type="config_error", message="not yours"
+    )
     return {
+        "notification": notification,
         "objects": objects,
         "versions": versions,
         "deleted": deleted,
@@ -456,6 +467,12 @@ def site_requests(world):
         "admin:(?P<url>.*)$": reverse("admin:index") + "no-such-page/",
         "netjsonconfig:schema": reverse("netjsonconfig:schema"),
         "netjsonconfig:crl": reverse("netjsonconfig:crl", args=[world["ca"].pk]),
+        "netjsonconfig:notifications": reverse("netjsonconfig:notifications"),
+        "netjsonconfig:notification_read": reverse(
+            "netjsonconfig:notification_read", args=[world["notification"].pk]
+        ),
+        "netjsonconfig:notifications_read_all": reverse("netjsonconfig:notifications_read_all"),
+        "netjsonconfig:notification_settings": reverse("netjsonconfig:notification_settings"),
     }
     return [(key, urls[key], SITE_VIEWS[key]) for key in site_urls()]
 

@@ -12,6 +12,10 @@ from django_netjsonconfig.base.connection import (
 from django_netjsonconfig.base.device import AbstractDevice
 from django_netjsonconfig.base.device_group import AbstractDeviceGroup
 from django_netjsonconfig.base.job import AbstractBulkJob
+from django_netjsonconfig.base.notification import (
+    AbstractNotification,
+    AbstractNotificationSetting,
+)
 from django_netjsonconfig.base.pki import AbstractCa, AbstractCert
 from django_netjsonconfig.base.template import AbstractTemplate
 from django_netjsonconfig.base.vpn import AbstractVpn, AbstractVpnClient
@@ -106,4 +110,14 @@ class DeviceConnection(AbstractDeviceConnection):
 
 class Command(AbstractCommand):
     class Meta(AbstractCommand.Meta):
+        abstract = False
+
+
+class Notification(AbstractNotification):
+    class Meta(AbstractNotification.Meta):
+        abstract = False
+
+
+class NotificationSetting(AbstractNotificationSetting):
+    class Meta(AbstractNotificationSetting.Meta):
         abstract = False

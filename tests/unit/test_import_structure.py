@@ -32,6 +32,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # packages register their steps in it, so it depends on nothing above the queue
     ("workflow", ("workflow",)),
     ("models", ("base", "models")),
+    # notification types and notify(): above the models (it stores notifications), below
+    # the domain packages, which may notify; its receivers are connected by wiring
+    ("notifications", ("notifications",)),
     ("rendering", ("rendering", "vpn_backends")),
     ("polling", ("polling",)),
     ("devices", ("devices",)),

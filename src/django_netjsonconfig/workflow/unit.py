@@ -279,3 +279,11 @@ def _run_background(records: dict[Any, Any]) -> None:
 
 
 register_step("background", _run_background, after_commit=True)
+
+
+def run(kind: str, records: dict[Any, Any]) -> None:
+    """Do the step of ``kind`` for ``records`` now (``sending.collect`` gathers them
+    across the signals of a dispatch)."""
+    if kind not in _kinds:
+        raise LookupError(f"no workflow step for {kind!r}")
+    _kinds[kind].step(records)

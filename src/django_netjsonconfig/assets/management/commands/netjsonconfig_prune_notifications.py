@@ -1,0 +1,3 @@
+from django_netjsonconfig.management.commands.netjsonconfig_prune_notifications import (  # noqa: F401
+    Command,
+)
