@@ -37,10 +37,22 @@ class RelatedField(serializers.PrimaryKeyRelatedField):
             self.fail("does_not_exist", pk_value=data)
 
 
+#: JSON fields that hold an object (the admin's ``JSONObjectField``s)
+OBJECT_FIELDS = frozenset({"config", "context", "default_values", "meta_data"})
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """Secret fields only for users who may change the object (and never in a list)."""
 
     serializer_related_field = RelatedField
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[Any, dict]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_name in OBJECT_FIELDS and field_class is serializers.JSONField:
+            kwargs.pop("encoder", None)
+            kwargs.pop("decoder", None)
+            return serializers.DictField, kwargs
+        return field_class, kwargs
 
     def get_field_names(self, declared_fields: Any, info: Any) -> list[str]:
         names = super().get_field_names(declared_fields, info)
@@ -80,8 +92,8 @@ class ConfigSerializer(serializers.Serializer):
     templates = RelatedField(
         many=True, queryset=get_model("template").objects.all(), required=False
     )
-    context = serializers.JSONField(required=False)
-    config = serializers.JSONField(required=False)
+    context = serializers.DictField(required=False)
+    config = serializers.DictField(required=False)
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         templates_of = self.context.get("templates_of")
