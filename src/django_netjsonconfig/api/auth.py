@@ -47,7 +47,7 @@ class BearerAuthentication(TokenAuthentication):
         return super().authenticate_credentials(token)
 
 
-class BearerScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class BearerScheme(OpenApiAuthenticationExtension):
     """The Bearer scheme in the OpenAPI schema."""
 
     target_class = BearerAuthentication

@@ -29,8 +29,10 @@ class DocsView(APIMixin, SpectacularSwaggerSplitView):
     renderer_classes = SpectacularSwaggerSplitView.renderer_classes
     permission_classes: list[type] = []
 
-    def _swagger_ui_resource(self, filename: str) -> str:
+    @staticmethod
+    def _swagger_ui_resource(filename: Any) -> Any:
         return static(f"{SIDECAR}/{filename}")
 
-    def _swagger_ui_favicon(self) -> Any:
+    @staticmethod
+    def _swagger_ui_favicon() -> Any:
         return static(f"{SIDECAR}/favicon-32x32.png")

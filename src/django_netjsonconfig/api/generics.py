@@ -31,9 +31,6 @@ from .permissions import ModelPermissions
 from .schema import documented as documented
 from .serializers import writable_fields
 
-#: ``writes.save_*``: (request, object or None, field names, data) -> the saved object
-Writer = Callable[[Request, Model | None, list[str], dict[str, Any]], Any]
-
 
 def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, and: a Django ``ValidationError`` from a service is a 400 with its
@@ -65,7 +62,7 @@ class ModelViewSet(APIMixin, viewsets.ModelViewSet):
 
     pagination_class = Pagination
     filter_backends = [DjangoFilterBackend]
-    writer: Writer
+    writer: Callable[..., Any]  # writes.save_*, as a staticmethod
     lookup_value_regex = "[0-9a-fA-F-]{1,64}"
 
     def get_serializer_context(self) -> dict[str, Any]:
@@ -74,9 +71,9 @@ class ModelViewSet(APIMixin, viewsets.ModelViewSet):
         return context
 
     def write(self, instance: Model | None, serializer: BaseSerializer) -> Any:
-        fields = writable_fields(serializer)  # type: ignore[arg-type]
+        fields = writable_fields(serializer)
         data = {k: v for k, v in serializer.validated_data.items() if k in fields}
-        return type(self).writer(self.request, instance, fields, data)
+        return self.writer(self.request, instance, fields, data)
 
     def fresh(self, obj: Model) -> Model:
         """``obj`` read again, as a list or detail answer reads it."""

@@ -34,7 +34,7 @@ class TemplateViewSet(ModelViewSet):
 
     serializer_class = TemplateSerializer
     filterset_class = TemplateFilter
-    writer = writes.save_template
+    writer = staticmethod(writes.save_template)
 
     def get_queryset(self) -> QuerySet[Any]:
         return ordered(get_model("template").objects.select_related("vpn"))
@@ -53,7 +53,7 @@ class DeviceGroupViewSet(ModelViewSet):
 
     serializer_class = DeviceGroupSerializer
     filterset_class = DeviceGroupFilter
-    writer = writes.save_group
+    writer = staticmethod(writes.save_group)
 
     def get_queryset(self) -> QuerySet[Any]:
         return ordered(get_model("devicegroup").objects.prefetch_related("templates"))
@@ -64,7 +64,7 @@ class VpnViewSet(ModelViewSet):
 
     serializer_class = VpnSerializer
     filterset_class = VpnFilter
-    writer = writes.save_vpn
+    writer = staticmethod(writes.save_vpn)
 
     def get_queryset(self) -> QuerySet[Any]:
         return ordered(get_model("vpn").objects.all())

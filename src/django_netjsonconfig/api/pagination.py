@@ -13,5 +13,5 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
 
     @property
-    def max_page_size(self) -> int:  # type: ignore[override]  # read at each request
+    def max_page_size(self) -> int:  # read at each request
         return max(1, int(app_settings.API_MAX_PAGE_SIZE))

@@ -25,7 +25,7 @@ class CaViewSet(ModelViewSet):
     and private key); the private key only for users who may change them."""
 
     serializer_class = CaSerializer
-    writer = writes.save_ca
+    writer = staticmethod(writes.save_ca)
     filterset_fields: list[str] = []
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -54,7 +54,7 @@ class CertViewSet(ModelViewSet):
     """Certificates signed by one of the CAs, or imported; renewed or revoked."""
 
     serializer_class = CertSerializer
-    writer = writes.save_cert
+    writer = staticmethod(writes.save_cert)
     filterset_fields: list[str] = []
 
     def get_queryset(self) -> QuerySet[Any]:

@@ -66,7 +66,7 @@ def form_errors(form: forms.BaseForm) -> dict[str, list[str]]:
     form's own)."""
     out: dict[str, list[str]] = {}
     for name, errors in form.errors.items():
-        out["non_field_errors" if name == NON_FIELD_ERRORS else name] = list(errors)
+        out["non_field_errors" if name == NON_FIELD_ERRORS else name] = [str(e) for e in errors]
     return out
 
 
