@@ -10,6 +10,7 @@ calls. The serializers only check types and shapes; nothing here is decided twic
 """
 
 import contextlib
+import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -45,9 +46,10 @@ def _as_data(field: forms.Field, value: Any) -> Any:
         return "" if value is None else str(value)
     if isinstance(field, TagsField):
         return " ".join(str(v) for v in value or ()) if not isinstance(value, str) else value
-    if value is None and not isinstance(field, forms.JSONField):
-        return ""
-    return value
+    if isinstance(field, forms.JSONField):
+        # the text the admin posts, read again by the field (strictjson)
+        return "" if value is None else json.dumps(value)
+    return "" if value is None else value
 
 
 def bind(form_class: type[forms.ModelForm], instance: Model, data: Mapping[str, Any]) -> Any:
