@@ -21,6 +21,11 @@ class SchemaView(APIMixin, SpectacularAPIView):
 
     permission_classes: list[type] = []
     renderer_classes = SpectacularAPIView.renderer_classes
+    custom_settings = {
+        "TITLE": "django-netjsonconfig REST API",
+        "DESCRIPTION": "Devices, templates, groups, VPN servers, CAs and certificates.",
+        "VERSION": "1",
+    }
 
 
 class DocsView(APIMixin, SpectacularSwaggerSplitView):
