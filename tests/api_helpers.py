@@ -63,3 +63,14 @@ def clients(db: Any) -> dict[str, APIClient]:
 
 def api_url(path: str) -> str:
     return API + path.lstrip("/")
+
+
+def body_for(kind: str, **fields: Any) -> dict[str, Any]:
+    """A request body for a new object of ``kind``: ``fields``, plus the organization
+    the sample extension's models require (its id, as a client sends it)."""
+    model = get_model(kind)
+    if "organization" in {f.name for f in model._meta.get_fields()}:
+        organization_model = model._meta.get_field("organization").related_model
+        organization, _ = organization_model.objects.get_or_create(name="default")
+        fields.setdefault("organization", str(organization.pk))
+    return fields

@@ -14,6 +14,7 @@ from ..api_helpers import (  # noqa: F401
     PASSWORD,
     _no_token_throttle_history,
     api_url,
+    body_for,
     client_for,
     make_user,
 )
@@ -33,16 +34,17 @@ def test_create_with_nested_config_renders_signals_and_keeps_a_version(api):
     template = TemplateFactory()
     heard = []
     signals.config_modified.connect(lambda **kw: heard.append(kw["action"]), weak=False)
-    body = {
-        "name": "api-router",
-        "mac_address": "00:11:22:33:44:55",
-        "config": {
+    body = body_for(
+        "device",
+        name="api-router",
+        mac_address="00:11:22:33:44:55",
+        config={
             "backend": OPENWRT,
             "templates": [str(template.pk)],
             "context": {"ssid": "x"},
             "config": {"general": {"timezone": "Europe/Rome"}},
         },
-    }
+    )
     response = api.post(DEVICES, body, format="json")
     assert response.status_code == 201, response.content
     data = response.json()
@@ -86,7 +88,9 @@ def test_required_template_cannot_be_removed(api):
 def test_put_replaces_and_delete_removes(api):
     config = make_config()
     url = api_url(f"controller/device/{config.device.pk}/")
-    response = api.put(url, {"name": "renamed", "mac_address": "00:11:22:33:44:66"}, format="json")
+    response = api.put(
+        url, body_for("device", name="renamed", mac_address="00:11:22:33:44:66"), format="json"
+    )
     assert response.status_code == 200
     assert response.json()["name"] == "renamed"
     assert api.delete(url).status_code == 204
@@ -136,7 +140,7 @@ def test_bad_input_is_400_with_the_field(api, body, field):
 
 
 def test_config_error_names_the_netjson_path(api):
-    body = {
+    body = body_for("device") | {
         "name": "router-x",
         "mac_address": "00:11:22:33:44:77",
         "config": {"config": {"interfaces": 3}},
@@ -288,7 +292,7 @@ def test_openwisp_controller_script_runs_unchanged(live_server_like_client=None)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     created = client.post(
         "/api/v1/controller/template/",
-        {"name": "ntp", "backend": "netjsonconfig.OpenWrt", "config": {"ntp": {"enabled": True}}},
+        body_for("template", name="ntp", backend=OPENWRT, config={"ntp": {"enabled": True}}),
         format="json",
         **headers,
     )

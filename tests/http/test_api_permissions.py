@@ -8,6 +8,7 @@ import pytest
 from ..api_helpers import (  # noqa: F401
     _no_token_throttle_history,
     api_url,
+    body_for,
     clients,
 )
 from ..factories import DeviceGroupFactory, TemplateFactory, make_config
@@ -86,7 +87,7 @@ def test_writes(clients, objects, role):
         ("post", f"controller/cert/{objects['cert'].pk}/renew/", None, 200),
         ("post", f"controller/ca/{objects['ca'].pk}/renew/", None, 200),
         ("post", f"controller/cert/{objects['cert'].pk}/revoke/", None, 200),
-        ("post", "controller/group/", {"name": "new-group"}, 201),
+        ("post", "controller/group/", body_for("devicegroup", name="new-group"), 201),
         ("delete", f"controller/group/{objects['group'].pk}/", None, 204),
         (
             "post",
