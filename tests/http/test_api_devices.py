@@ -5,6 +5,7 @@ and a script written for OpenWISP Controller's API, unchanged."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 from reversion.models import Version
 
 from django_netjsonconfig import signals
@@ -20,6 +21,7 @@ from ..api_helpers import (  # noqa: F401
 )
 from ..factories import OPENWRT, DeviceFactory, DeviceGroupFactory, TemplateFactory, make_config
 from ..helpers import archive_files
+from ..signal_helpers import catch_signal
 
 pytestmark = pytest.mark.django_db
 DEVICES = api_url("controller/device/")
@@ -30,10 +32,10 @@ def api():
     return client_for("change")
 
 
-def test_create_with_nested_config_renders_signals_and_keeps_a_version(api):
+def test_create_with_nested_config_renders_signals_and_keeps_a_version(
+    api, django_capture_on_commit_callbacks
+):
     template = TemplateFactory()
-    heard = []
-    signals.config_modified.connect(lambda **kw: heard.append(kw["action"]), weak=False)
     body = body_for(
         "device",
         name="api-router",
@@ -53,15 +55,25 @@ def test_create_with_nested_config_renders_signals_and_keeps_a_version(api):
     device = get_model("device").objects.get(pk=data["id"])
     assert device.config.checksum_db  # rendered in the request
     assert Version.objects.get_for_object(device).count() == 1
-    # a change of the config: rendered again, config_modified sent, a new version
+    # a variable nothing uses: the rest of the config is kept, the output is the same
+    # (no config_modified, as from the admin), a new version
     url = api_url(f"controller/device/{device.pk}/")
-    response = api.patch(url, {"config": {"context": {"ssid": "y"}}}, format="json")
+    with catch_signal(signals.config_modified, django_capture_on_commit_callbacks) as sent:
+        response = api.patch(url, {"config": {"context": {"ssid": "y"}}}, format="json")
     assert response.status_code == 200, response.content
+    sent.none()
     assert response.json()["config"]["context"] == {"ssid": "y"}
     assert response.json()["config"]["config"] == {"general": {"timezone": "Europe/Rome"}}
     assert Version.objects.get_for_object(device).count() == 2
+    # a change of the output: rendered again, config_modified sent once
+    berlin = {"config": {"config": {"general": {"timezone": "Europe/Berlin"}}}}
+    with catch_signal(signals.config_modified, django_capture_on_commit_callbacks) as sent:
+        response = api.patch(url, berlin, format="json")
+    assert response.status_code == 200, response.content
+    assert sent.one().action == "config_changed"
+    assert Version.objects.get_for_object(device).count() == 3
     files = archive_files(api.get(f"{url}configuration/").content)
-    assert "Europe/Rome" in "".join(files.values())
+    assert "Europe/Berlin" in "".join(files.values())
 
 
 def test_group_change_brings_its_templates_as_the_admin(api):
@@ -278,13 +290,11 @@ def test_bulk_assigns_templates_and_group(api, settings):
     assert bad.status_code == 400
 
 
-def test_openwisp_controller_script_runs_unchanged(live_server_like_client=None):
+def test_openwisp_controller_script_runs_unchanged():
     """The calls of a script written for OpenWISP Controller's API, as it makes them:
     form-encoded token request, JSON bodies, Bearer token, the same paths and fields."""
     make_user("change", name="operator")
     device = make_config().device
-    from rest_framework.test import APIClient
-
     client = APIClient()
     token = client.post(
         "/api/v1/users/token/", {"username": "operator", "password": PASSWORD}
