@@ -65,6 +65,7 @@ def test_bad_tokens_are_401_or_ignored(header):
         {},
         {"username": ["a"], "password": {"b": 1}},
         {"username": "x" * 1000, "password": PASSWORD},
+        {"username": "api-view\u0000", "password": PASSWORD},
     ],
 )
 def test_bad_credentials_are_400(data):

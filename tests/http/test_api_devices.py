@@ -193,6 +193,10 @@ def test_hostile_bodies_are_400(api, raw):
         "page=-1",
         "page_size=100000000000000000000000",
         "name=" + "a" * 200,
+        "name=%00",
+        "mac_address=a%00b",
+        "config__backend=%00",
+        "group=%00",
     ],
 )
 def test_bad_filters_and_pages_are_4xx(api, query):
