@@ -2,12 +2,13 @@
 from it (a bounded number per operation, always the same ones): no answer is a 5xx, and
 every answer the schema describes matches it.
 
-The requests are those of a user who may change everything (a Bearer token); the
-objects named in the paths are random ids (404s) except where the fixture's objects
-are given as explicit examples.
+The requests are those of a user who may change everything (a Bearer token); half the
+examples of an operation on one object name a real object of its kind, the others a
+random id (404).
 """
 
 import contextlib
+import re
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -23,7 +25,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from ..api_helpers import _no_token_throttle_history, client_for, make_user, token_for  # noqa: F401
-from ..factories import TemplateFactory, make_config
+from ..factories import DeviceGroupFactory, TemplateFactory, make_config
+from ..vpn_helpers import WIREGUARD, make_ca, make_cert, make_vpn
 
 pytestmark = pytest.mark.django_db
 
@@ -64,11 +67,28 @@ def token(db: Any) -> str:
     return token_for(user)
 
 
+def real_object(path: str) -> str | None:
+    """The id of a real object of the path's kind (``/controller/<kind>/{id}/...``)."""
+    match = re.search(r"/controller/(\w+)/\{id\}/", path)
+    makers = {
+        "device": lambda: make_config(templates=[TemplateFactory()]).device,
+        "template": TemplateFactory,
+        "group": DeviceGroupFactory,
+        "vpn": lambda: make_vpn(WIREGUARD, name="schemathesis-wg"),
+        "ca": lambda: make_ca("schemathesis-ca"),
+        "cert": lambda: make_cert(make_ca("schemathesis-ca"), "schemathesis-cert"),
+    }
+    if match is None or match.group(1) not in makers:
+        return None
+    return str(makers[match.group(1)]().pk)
+
+
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: f"{op.method.upper()} {op.path}")
 def test_operation(operation, token):
     headers = {"Authorization": f"Bearer {token}"}
+    real_id = real_object(operation.path)
 
-    @given(case=operation.as_strategy())
+    @given(case=operation.as_strategy(), on_real=st.booleans())
     @settings(
         max_examples=EXAMPLES,
         deadline=None,
@@ -76,7 +96,9 @@ def test_operation(operation, token):
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    def run(case: Any) -> None:
+    def run(case: Any, on_real: bool) -> None:
+        if real_id is not None and on_real:  # half the examples on a real object
+            case.path_parameters = {**(case.path_parameters or {}), "id": real_id}
         response = case.call(headers=headers)
         case.validate_response(
             response,
