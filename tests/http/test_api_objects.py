@@ -148,3 +148,23 @@ def test_validity_no_certificate_can_hold_is_400(api, dates, field):
     assert response.status_code == 400, response.content
     assert field in response.json()
     assert not get_model("ca").objects.filter(name="dated").exists()
+
+
+@pytest.mark.parametrize(
+    "kind,fields",
+    [
+        ("vpn", {"name": "huge", "backend": WIREGUARD, "division_size": 10**30}),
+        ("vpn", {"name": "huge", "backend": WIREGUARD, "division_number_of_ips": -1}),
+        ("ca", {"name": "huge", "common_name": "huge", "key_length": 10**30}),
+        ("ca", {"name": "huge", "common_name": "huge", "key_length": 17}),
+        ("devicegroup", {"name": "x" * 10_000}),
+        ("devicegroup", {"name": "huge", "context": ["not", "an", "object"]}),
+        ("template", {"name": "huge", "backend": OPENWRT, "default": "maybe"}),
+        ("template", {"name": "huge", "backend": OPENWRT, "vpn": 10**30}),
+    ],
+)
+def test_huge_or_wrong_values_are_400(api, kind, fields):
+    path = {"devicegroup": "group"}.get(kind, kind)
+    response = api.post(api_url(f"controller/{path}/"), body_for(kind, **fields), format="json")
+    assert response.status_code == 400, response.content
+    assert not get_model(kind).objects.filter(name__in=["huge", "x" * 10_000]).exists()
