@@ -104,3 +104,18 @@ def test_session_authentication_for_the_browsable_api(client):
     response = client.get(DEVICES, HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert b"<html" in response.content
+
+
+def test_an_administrator_revokes_a_token_in_the_admin(client, admin_user):
+    user = make_user("view")
+    api = APIClient()
+    token = api.post(TOKEN, {"username": user.username, "password": PASSWORD}).json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.get(DEVICES).status_code == 200
+    stored = AuthToken.objects.get(user=user)
+    client.force_login(admin_user)
+    listed = client.get("/admin/knox/authtoken/")
+    assert listed.status_code == 200 and token.encode() not in listed.content
+    deleted = client.post(f"/admin/knox/authtoken/{stored.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
+    assert api.get(DEVICES).status_code == 401

@@ -11,7 +11,7 @@ from ..api_helpers import (  # noqa: F401
     body_for,
     clients,
 )
-from ..factories import DeviceGroupFactory, TemplateFactory, make_config
+from ..factories import OPENWRT, DeviceGroupFactory, TemplateFactory, make_config
 from ..vpn_helpers import WIREGUARD, make_ca, make_cert, make_vpn
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,7 @@ def objects(db):
         "device": config.device,
         "template": template,
         "group": DeviceGroupFactory(),
+        "other_group": DeviceGroupFactory(),
         "vpn": make_vpn(WIREGUARD, name="perm-wg"),
         "ca": ca,
         "cert": make_cert(ca, "perm-cert"),
@@ -99,6 +100,30 @@ def test_writes(clients, objects, role):
             },
             200,
         ),
+        ("patch", f"controller/vpn/{objects['vpn'].pk}/", {"notes": "n"}, 200),
+        ("patch", f"controller/cert/{objects['cert'].pk}/", {"notes": "n"}, 200),
+        (
+            "put",
+            f"controller/group/{objects['other_group'].pk}/",
+            body_for("devicegroup", name="g2"),
+            200,
+        ),
+        (
+            "post",
+            "controller/template/",
+            body_for("template", name="new-template", backend=OPENWRT, config={"general": {}}),
+            201,
+        ),
+        (
+            "post",
+            "controller/device/",
+            body_for("device", name="new-device", mac_address="00:11:22:33:44:aa"),
+            201,
+        ),
+        ("delete", f"controller/device/{objects['device'].pk}/", None, 204),
+        ("delete", f"controller/template/{template.pk}/", None, 204),
+        ("delete", f"controller/cert/{objects['cert'].pk}/", None, 204),
+        ("delete", f"controller/vpn/{objects['vpn'].pk}/", None, 204),
     ]
     for method, path, data, success in cases:
         response = getattr(client, method)(api_url(path), data, format="json")
