@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.checks import run_checks
 
 from ..api_helpers import _no_token_throttle_history, api_url  # noqa: F401
 
@@ -38,3 +39,10 @@ def test_docs_page_needs_no_inline_script_nor_a_cdn(client):
     assert start.status_code == 200
     assert start["Content-Type"].startswith("application/javascript")
     assert b"/api/v1/schema/" in start.content
+
+
+def test_the_schema_generates_without_warnings():
+    """drf-spectacular's system check generates the schema: no warning (``manage.py check
+    --deploy --fail-level WARNING`` of a site must pass with the API enabled)."""
+    messages = [m for m in run_checks() if m.id and m.id.startswith("drf_spectacular")]
+    assert messages == []

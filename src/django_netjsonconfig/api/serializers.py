@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..apps import get_model
@@ -143,7 +144,24 @@ class DeviceGroupSerializer(ModelSerializer):
 
 
 # --- VPN servers, CAs and certificates --------------------------------------------------------
+VPN_BACKENDS = get_model("vpn")._meta.get_field("backend").choices or []
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "one of: " + ", ".join(str(value) for value, _label in VPN_BACKENDS),
+    }
+)
+class VpnBackendField(serializers.ChoiceField):
+    """A VPN backend. Its values are listed in the schema's description, not as an enum:
+    the devices' ``backend`` enum has the same field name (drf-spectacular would name the
+    two alike, and warn at every ``manage.py check``)."""
+
+
 class VpnSerializer(ModelSerializer):
+    backend = VpnBackendField(choices=VPN_BACKENDS, required=False)
+
     class Meta:
         model: type[Model] = get_model("vpn")
         fields = "__all__"
