@@ -1,18 +1,16 @@
-"""The schema's annotations, whatever the site's DRF settings."""
+"""The schema's annotations of the API's views.
+
+drf-spectacular's ``extend_schema`` extends the site's ``DEFAULT_SCHEMA_CLASS``, which
+must be drf-spectacular's ``AutoSchema`` (``REST_FRAMEWORK`` setting, docs/api.md).
+"""
 
 from collections.abc import Callable
 from typing import Any
 
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 
 
 def documented(**kwargs: Any) -> Callable[[Any], Any]:
-    """drf-spectacular's ``extend_schema`` over drf-spectacular's ``AutoSchema``, whatever
-    the site's ``DEFAULT_SCHEMA_CLASS`` (which ``extend_schema`` would extend)."""
-
-    def decorate(func: Any) -> Any:
-        func.schema = AutoSchema
-        return extend_schema(**kwargs)(func)
-
-    return decorate
+    """``extend_schema(**kwargs)``: the one place the API's views annotate their schema."""
+    decorator: Callable[[Any], Any] = extend_schema(**kwargs)
+    return decorator
