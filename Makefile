@@ -162,7 +162,7 @@ typecheck: venv
 
 # the suites that also run against the sample extension app and on PostgreSQL
 # (by topic, the file name's prefix, in whichever folder of tests/ they live: tests/README.md)
-EXTENSION_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence admin_ notifications_ \
+EXTENSION_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence admin_ notifications_ api_ \
 	extension_ vpn_ pki_,tests/*/test_$(topic)*.py))
 POSTGRES_TESTS = $(wildcard $(foreach topic,controller_ signal_ agent_sequence config_ connection_ notifications_ \
 	vpn_,tests/*/test_$(topic)*.py))

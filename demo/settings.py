@@ -173,6 +173,12 @@ INSTALLED_APPS = [
     "reversion",
     # after django_netjsonconfig, whose admin templates override the admin's
     "django.contrib.admin",
+    # the REST API at /api/v1/ (docs/api.md)
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "knox",
 ]
 
 HAS_WHITENOISE = find_spec("whitenoise") is not None
@@ -213,6 +219,9 @@ from django_netjsonconfig.contentpolicy import admin_policy  # noqa: E402
 CONTENT_SECURITY_POLICY = admin_policy(
     report_uri=os.environ.get("DJANGO_CSP_REPORT_URI", "").strip() or None
 )
+
+# the REST API's schema (docs/api.md): drf-spectacular's, as its annotations need
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 
 ROOT_URLCONF = "demo.urls"
 WSGI_APPLICATION = "demo.wsgi.application"

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False), name="index"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # the REST API (docs/api.md)
+    path("api/v1/", include("django_netjsonconfig.api.urls")),
     path("", include("django_netjsonconfig.controller.urls", namespace="controller")),
     path("", include("django_netjsonconfig.urls", namespace="netjsonconfig")),
 ]

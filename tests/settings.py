@@ -24,6 +24,12 @@ INSTALLED_APPS = [
     "sortedm2m",
     "reversion",
     "django.contrib.admin",
+    # the REST API (docs/api.md)
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "knox",
 ]
 
 MIDDLEWARE = [
@@ -89,3 +95,6 @@ NETJSONCONFIG_POLL_CACHE_WARM = False
 # no periodic query in the poll path of a test that counts queries; the tests of the
 # settings stamp turn it on
 NETJSONCONFIG_CONTEXT_RECHECK_INTERVAL = None
+
+# the REST API's schema (docs/api.md): drf-spectacular's, as its annotations need
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}

@@ -78,6 +78,10 @@ DEFAULTS: dict[str, Any] = {
     # admin bulk actions over more devices than this run in the background, in batches of
     # this size (see fleet/bulk.py)
     "BULK_SYNC_LIMIT": 500,
+    # the REST API (docs/api.md): the largest page_size of a list, and how many token
+    # requests one address may make (DRF's rate syntax: "10/minute")
+    "API_MAX_PAGE_SIZE": 100,
+    "API_TOKEN_RATE": "10/minute",
     # PKI (see docs/vpn.md): defaults of new certificate authorities and certificates
     "DEFAULT_KEY_LENGTH": 2048,
     "DEFAULT_DIGEST": "sha256",

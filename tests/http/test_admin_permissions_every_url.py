@@ -50,7 +50,7 @@ LOGIN = "login"  # a redirect to the admin's login page
 #: the models of the app that the admin may show; each needs an object below
 KINDS = ("device", "config", "template", "devicegroup", "vpn", "ca", "cert", "credentials")
 #: models of other apps registered in the admin of the test sites: not ours to decide
-FOREIGN_MODELS = {"auth.user", "auth.group", "config.organization"}
+FOREIGN_MODELS = {"auth.user", "auth.group", "config.organization", "knox.authtoken"}
 
 
 @dataclass(frozen=True)

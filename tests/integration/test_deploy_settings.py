@@ -7,7 +7,8 @@
   listens on every address;
 - the real admin login form (the site started as ``make run`` starts it) refuses a user
   name from an address after repeated failures, and lets it in again after the lockout,
-  or at once after ``manage.py axes_reset``.
+  or at once after ``manage.py axes_reset``; the REST API's token endpoint counts its
+  failures with the admin's.
 """
 
 import re
@@ -15,6 +16,9 @@ import secrets
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -174,3 +178,33 @@ def test_the_admin_login_locks_out_repeated_failures_then_lets_in_again(tmp_path
         assert "1 attempts removed" in output, output
         status, _, _ = AdminSession(site.url).login(username, password)
         assert status == 302
+
+
+def _token(site, username, password):
+    """``(status, body)`` of the REST API's token request, form-encoded."""
+    data = urllib.parse.urlencode({"username": username, "password": password}).encode()
+    request = urllib.request.Request(f"{site.url}/api/v1/users/token/", data=data)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@needs_server
+def test_the_api_token_endpoint_shares_the_login_lockout(tmp_path):
+    """The demo site's REST API: a token for the right password; repeated failures lock
+    the user name out of the token endpoint and of the admin's login alike."""
+    env = {"DJANGO_LOGIN_FAILURE_LIMIT": str(LIMIT), "DJANGO_LOGIN_LOCKOUT_SECONDS": "60"}
+    with DemoSite(tmp_path, bootstrap=True, env=env) as site:
+        site.prepare()
+        site.start()
+        username = site.env["DJANGO_SUPERUSER_USERNAME"]
+        password = site.env["DJANGO_SUPERUSER_PASSWORD"]
+        status, body = _token(site, username, password)
+        assert status == 200 and '"token"' in body, body
+        statuses = [_token(site, username, f"wrong-{n}")[0] for n in range(LIMIT)]
+        assert statuses[:-1] == [400] * (LIMIT - 1) and statuses[-1] == 429, statuses
+        assert _token(site, username, password)[0] == 429
+        status, _, _ = AdminSession(site.url).login(username, password)
+        assert status == 429

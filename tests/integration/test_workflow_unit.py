@@ -186,6 +186,7 @@ def test_a_template_edit_in_a_transaction_starts_the_background_work_once(settin
     template = TemplateFactory()
     for _ in range(3):
         make_config(templates=[template])
+    started.clear()  # the new configs asked for their auto-added credentials
     with transaction.atomic():
         for zone in ZONES:
             template.config = {"general": {"timezone": zone}}

@@ -49,6 +49,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "presentation",
         (
             "controller",
+            "api",
             "base.admin",
             "admin",
             "views",

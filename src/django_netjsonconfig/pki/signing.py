@@ -27,12 +27,31 @@ def digest(obj: Any) -> Any:
     return crypto.DIGESTS.get(obj.digest, crypto.hashes.SHA256)()
 
 
+#: X.509 validity dates before 1950 are not written by cryptography (UTCTime's range)
+EARLIEST = datetime.datetime(1950, 1, 1, tzinfo=datetime.UTC)
+
+
 def _validity(obj: Any, default_days: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """The validity of a new certificate; a ``ValidationError`` naming the field for dates
+    no certificate can hold (before 1950, or a default end past the year 9999)."""
     start = obj.validity_start or timezone.now() - datetime.timedelta(minutes=1)
     end = obj.validity_end
+    if start < EARLIEST:
+        raise ValidationError({"validity_start": "A certificate cannot be valid before 1950."})
     if end is None or end <= start:
-        end = start + datetime.timedelta(days=default_days)
+        try:
+            end = start + datetime.timedelta(days=default_days)
+        except OverflowError:
+            raise ValidationError(
+                {"validity_end": "Give an end of validity (the default one is past 9999)."}
+            ) from None
     return start, end
+
+
+def check_validity(obj: Any) -> None:
+    """Refuse (``ValidationError``) the validity dates of a new CA or certificate that no
+    certificate can hold."""
+    _validity(obj, 1)
 
 
 def _extra_extensions(builder: Any, obj: Any) -> Any:

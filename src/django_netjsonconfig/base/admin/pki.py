@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ...pki import certificates as pki
+from ...pki.signing import check_validity
 from .device import AdminMedia
 from .forms import BaseForm
 from .mixins import SecretFieldsMixin, safe_filename
@@ -73,6 +74,8 @@ class AbstractX509Form(BaseForm):
             pki.import_existing(instance, ca)
         elif not instance.common_name:
             raise ValidationError({"common_name": gettext("Needed to generate it.")})
+        else:
+            check_validity(instance)
 
 
 def _is_cert(obj: Any) -> bool:
