@@ -18,6 +18,7 @@ from ...settings import app_settings
 from ...validators import normalize_mac
 from ...vpn import clients as vpnclients
 from ...workflow import unit
+from .commands import CommandAdminMixin
 from .connection import DeviceConnectionInline, accept_host_keys, connection_inline
 from .fleet import ConfigStatusListFilter, FleetAdminMixin
 from .forms import AbstractConfigForm, BaseForm, inherited_field_names
@@ -162,7 +163,7 @@ class ConfigInline(ConfigDisplayMixin, admin.StackedInline):
 
 
 class AbstractDeviceAdmin(
-    FleetAdminMixin, PreviewDownloadMixin, SecretFieldsMixin, admin.ModelAdmin
+    CommandAdminMixin, FleetAdminMixin, PreviewDownloadMixin, SecretFieldsMixin, admin.ModelAdmin
 ):
     """Devices with their configuration inline; saves go through the services
     (the device's save is followed by the receivers, the config by
