@@ -133,6 +133,7 @@ ACTIONS = {
     "renew_selected": ("change", 302),
     "revoke_selected": ("change", 302),
     "accept_host_keys": ("change", 302),
+    "send_command": ("change", 200),
 }
 
 #: the admin site's own views, and the app's operator URLs (namespace netjsonconfig)

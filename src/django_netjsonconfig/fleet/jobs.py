@@ -44,8 +44,19 @@ def start(job: Any) -> None:
         job.refresh_from_db()
 
 
-def run(job_id: object, *, validate: Validate, apply: Apply, describe: Describe) -> Any:
-    """Run (or resume) a job, batch by batch; returns it. Idempotent once finished."""
+def run(
+    job_id: object,
+    *,
+    validate: Validate,
+    apply: Apply,
+    describe: Describe,
+    after: Apply | None = None,
+) -> Any:
+    """Run (or resume) a job, batch by batch; returns it. Idempotent once finished.
+
+    ``after(action, ids, resolved, job)``, when given, runs once each batch is committed;
+    the batch counts as done only after it (a job resumed after a crash runs the batch
+    again: both must be safe to repeat)."""
     model = job_model()
     job = model.objects.filter(pk=job_id).select_related("user").first()
     if job is None or job.status not in UNFINISHED:
@@ -60,7 +71,17 @@ def run(job_id: object, *, validate: Validate, apply: Apply, describe: Describe)
             # checked again at each batch: a template may have become required meanwhile
             resolved = validate(job.action, job.params)
             with transaction.atomic():
-                for key, value in apply(job.action, batch, resolved, user=job.user).items():
+                for key, value in apply(
+                    job.action, batch, resolved, user=job.user, job=job
+                ).items():
+                    counts[key] = counts.get(key, 0) + value
+                model.objects.filter(pk=job.pk).update(
+                    done=start_at + (len(batch) if after is None else 0),
+                    result=counts,
+                    modified=timezone.now(),
+                )
+            if after is not None:
+                for key, value in after(job.action, batch, resolved, job).items():
                     counts[key] = counts.get(key, 0) + value
                 model.objects.filter(pk=job.pk).update(
                     done=start_at + len(batch), result=counts, modified=timezone.now()

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ...base.connection import COMMAND_STATUSES, MASK
-from ...connection import commands
+from ...connection import commands, mass
 
 HISTORY_TEMPLATE = "admin/django_netjsonconfig/device/commands.html"
 COMMAND_TEMPLATE = "admin/django_netjsonconfig/device/command.html"
@@ -287,6 +287,12 @@ class CommandAdminMixin:
         _device, command = self._command(request, object_id, command_id)
         return JsonResponse(command_json(command))
 
+    def job_results(self, job: Any) -> list[dict[str, Any]] | None:
+        """The per-device results shown on the page of a "send a command" job."""
+        if job.action != mass.NAME or self.command_model() is None:
+            return None
+        return command_results(self, job)
+
     def render_change_form(
         self,
         request: HttpRequest,
@@ -301,3 +307,29 @@ class CommandAdminMixin:
         return super().render_change_form(  # type: ignore[misc]
             request, context, add, change, form_url, obj
         )
+
+
+def command_results(modeladmin: Any, job: Any) -> list[dict[str, Any]]:
+    """The rows of a command job's page: device, status, exit code, its command's page."""
+    rows = []
+    for row in mass.results(job):
+        command, device = row["command"], row["device"]
+        rows.append(
+            {
+                "device": device.name if device is not None else row["device_id"],
+                "device_url": modeladmin._cmd_reverse("change", device.pk) if device else "",
+                "status": (
+                    command.get_status_display()
+                    if command is not None
+                    else (_("skipped: no enabled connection") if job.status == "done" else "-")
+                ),
+                "status_code": command.status if command is not None else "skipped",
+                "exit_code": command.exit_code if command is not None else None,
+                "url": (
+                    modeladmin._cmd_reverse("command", device.pk, command.pk)
+                    if command is not None and device is not None
+                    else ""
+                ),
+            }
+        )
+    return rows

@@ -22,6 +22,7 @@ from .commands import CommandAdminMixin
 from .connection import DeviceConnectionInline, accept_host_keys, connection_inline
 from .fleet import ConfigStatusListFilter, FleetAdminMixin
 from .forms import AbstractConfigForm, BaseForm, inherited_field_names
+from .mass_commands import send_command
 from .mixins import (
     PreviewDownloadMixin,
     SecretFieldsMixin,
@@ -227,6 +228,8 @@ class AbstractDeviceAdmin(
         ):
             self.inlines = [*self.inlines, connections]  # type: ignore[misc]
             self.actions = [*self.actions, accept_host_keys]
+            if any(f.name == "commands" for f in model._meta.related_objects):
+                self.actions = [*self.actions, send_command]
         super().__init__(model, admin_site)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
