@@ -97,6 +97,8 @@ MODEL_VIEWS = {
     "commands": Expect(none=403, view=200, change=200),
     "command": Expect(none=403, view=200, change=200),
     "command_status": Expect(none=403, view=200, change=200),
+    # adopting a device: its running configuration may hold secrets
+    "adopt": Expect(none=403, view=403, change=200),
     # certificates are public material, private keys are not
     "certificate": Expect(none=403, view=200, change=200),
     "private_key": Expect(none=403, view=403, change=200, change_sees_secrets=True),

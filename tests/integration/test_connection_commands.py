@@ -1,10 +1,12 @@
 """Commands from the admin over real SSH servers (tests/ssh_servers.py): one command
-sent from the device page with its output read through the JSON status view, and one
+sent from the device page with its output read through the JSON status view, one
 command sent to 50 devices as a bulk job (bounded concurrency, a result per device, an
-unreachable device failed, a device without connection skipped)."""
+unreachable device failed, a device without connection skipped), and a configured
+device adopted (its ``uci export``, the stand-in's, read and saved as its own)."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 
@@ -18,9 +20,10 @@ from django_netjsonconfig.apps import get_model
 
 from ..admin_helpers import admin_url
 from ..connection_helpers import FAST_SSH, connected_device, credentials
-from ..helpers import device_with_config
+from ..factories import TemplateFactory
+from ..helpers import config_of, device_with_config
 from ..services import require_ssh_servers
-from ..ssh_servers import PASSWORD, USER, Servers, SshServer, free_port_on
+from ..ssh_servers import PASSWORD, USER, Servers, SshServer, free_port_on, home
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -138,3 +141,40 @@ def test_one_command_to_50_devices(rig: Servers, admin: Client) -> None:
     assert "skipped: no enabled connection" in body and lonely.name in body
     one = devices[0]
     assert admin_url("device", "command", one.pk, commands[one.pk].pk) in body
+
+
+def test_a_configured_device_is_adopted(rig: Servers, admin: Client) -> None:
+    if not (home() / "device-bin" / "uci").exists():
+        pytest.skip("the SSH test user lacks the uci stand-in: run tests/ssh/setup-test-user.sh")
+    server = rig.start("openssh")
+    creds = credentials(name="adopt", username=USER, password=PASSWORD, port=server.port)
+    device = connected_device(creds, server.address).device
+    template = TemplateFactory(
+        name="ntp-servers",
+        config={
+            "ntp": {
+                "enabled": True,
+                "server": ["0.openwrt.pool.ntp.org", "1.openwrt.pool.ntp.org"],
+            }
+        },
+    )
+    config = config_of(device)
+    config.templates.add(template)
+    url = admin_url("device", "adopt", device.pk)
+    page = admin.post(url, {"step": "fetch"})
+    body = page.content.decode()
+    assert page.status_code == 200 and 'name="own"' in body, body[-3000:]
+    assert config_of(device).config == config.config  # nothing saved yet
+    covered = page.context["covered"]
+    own = json.loads(page.context["own"])
+    assert json.loads(covered) == template.config
+    assert "ntp" not in own
+    assert own["general"]["hostname"] == "adopted-router"
+    assert [i["name"] for i in own["interfaces"]] == ["lo", "br-lan", "eth1"]
+    hostile = "<img src=x onerror=alert(1)>"
+    assert own["general"]["description"] == hostile and hostile not in body
+    response = admin.post(url, {"step": "accept", "own": page.context["own"]})
+    assert response.status_code == 302
+    config = config_of(device)
+    assert config.config == own
+    assert config.status == "modified"  # rendered again: the device downloads it

@@ -14,7 +14,7 @@ class ExtraAction:
     committed (work that must not hold a transaction, such as SSH sessions) and must be
     safe to run again on a batch that a lost worker left half done."""
 
-    label: str
+    label: Any  # a str or a lazy translation
     validate: Any
     apply: Any
     describe: Any

@@ -304,6 +304,8 @@ class CommandAdminMixin:
     ) -> HttpResponse:
         if obj is not None and obj.pk and not add and self.command_model() is not None:
             context["netjsonconfig_commands_url"] = self._cmd_reverse("commands", obj.pk)
+            if self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+                context["netjsonconfig_adopt_url"] = self._cmd_reverse("adopt", obj.pk)
         return super().render_change_form(  # type: ignore[misc]
             request, context, add, change, form_url, obj
         )

@@ -18,6 +18,7 @@ from ...settings import app_settings
 from ...validators import normalize_mac
 from ...vpn import clients as vpnclients
 from ...workflow import unit
+from .adopt import AdoptAdminMixin
 from .commands import CommandAdminMixin
 from .connection import DeviceConnectionInline, accept_host_keys, connection_inline
 from .fleet import ConfigStatusListFilter, FleetAdminMixin
@@ -164,7 +165,12 @@ class ConfigInline(ConfigDisplayMixin, admin.StackedInline):
 
 
 class AbstractDeviceAdmin(
-    CommandAdminMixin, FleetAdminMixin, PreviewDownloadMixin, SecretFieldsMixin, admin.ModelAdmin
+    AdoptAdminMixin,
+    CommandAdminMixin,
+    FleetAdminMixin,
+    PreviewDownloadMixin,
+    SecretFieldsMixin,
+    admin.ModelAdmin,
 ):
     """Devices with their configuration inline; saves go through the services
     (the device's save is followed by the receivers, the config by
