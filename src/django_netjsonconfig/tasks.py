@@ -161,7 +161,9 @@ def ready(app: AppConfig | None = None) -> None:
             threaded=True,
         )
         # a job sending a command to many devices: SSH sessions, never in a request
-        queue.register(mass.TASK, bulk.run_job, celery=run_bulk_job, threaded=True)
+        queue.register(
+            mass.TASK, bulk.run_job, celery=run_bulk_job, pending=mass.unfinished, threaded=True
+        )
         queue.register(
             credentials.TASK,
             credentials.attach,

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
+from netjsonconfig import OpenWrt
+from netjsonconfig.utils import merge_config
 
 from ..devices.inputs import ordered_templates
 from ..settings import app_settings
@@ -66,8 +68,6 @@ def fetch_native(device: Any) -> str:
 
 def parse(native: str) -> dict[str, Any]:
     """NetJSON of a UCI export (netjsonconfig's OpenWrt parser)."""
-    from netjsonconfig import OpenWrt
-
     if "package " not in native:
         raise AdoptError(_("the device's answer is not a UCI export"))
     try:
@@ -88,8 +88,6 @@ def _plain(value: Any) -> Any:
 
 def templates_config(config: Any) -> dict[str, Any]:
     """The NetJSON the device's templates give, merged in their order."""
-    from netjsonconfig.utils import merge_config
-
     merged: dict[str, Any] = {}
     for template in ordered_templates(config):
         merged = merge_config(merged, copy.deepcopy(template.config or {}))

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ..apps import get_model
+from ..fleet import jobs
 from ..fleet.extra import ExtraAction, register_action
 from ..settings import app_settings
 from . import commands
@@ -34,6 +35,8 @@ TASK = "command_job"
 def validate(params: Mapping[str, Any]) -> dict[str, Any]:
     """``{"type": ..., "input": ...}`` checked against the type's schema (a secret
     stays sealed: it is unsealed only to be checked)."""
+    if jobs.job_model() is None:
+        raise ValidationError(_("Sending a command to many devices needs the BulkJob model."))
     type_ = params.get("type")
     if not isinstance(type_, str) or type_ not in dict(commands.choices()):
         raise ValidationError(_("Unknown command type: %(type)s.") % {"type": type_})
@@ -133,6 +136,11 @@ ACTION = ExtraAction(
     after=after,
     task=TASK,
 )
+
+
+def unfinished() -> list[tuple[str]]:
+    """The sweeper's finder of the task: the jobs of this action not finished."""
+    return jobs.unfinished(actions=[NAME])
 
 
 def register() -> None:

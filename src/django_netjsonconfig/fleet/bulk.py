@@ -346,7 +346,11 @@ OPERATIONS = {
 # --- submitting --------------------------------------------------------------------------------
 job_model = jobs.job_model
 start = jobs.start
-unfinished_jobs = jobs.unfinished
+
+
+def unfinished_jobs() -> list[tuple[str]]:
+    """The jobs for the task ``bulk_job`` (the added actions have tasks of their own)."""
+    return jobs.unfinished(exclude=EXTRA)
 
 
 def submit(
@@ -364,8 +368,6 @@ def submit(
         raise ValidationError(_("No devices were selected."))
     limit = max(1, int(app_settings.BULK_SYNC_LIMIT))
     model = job_model()
-    if action in EXTRA and model is None:
-        raise ValidationError(_("This action needs the bulk job model."))
     if (len(device_ids) <= limit or model is None) and action not in EXTRA:
         counts = {"changed": 0, "skipped": 0}
         for first in range(0, len(device_ids), limit):

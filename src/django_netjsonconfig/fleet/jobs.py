@@ -8,7 +8,7 @@ What an action does to a batch is ``fleet.bulk``'s; this module only runs it.
 """
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -101,12 +101,18 @@ def run(
     return job
 
 
-def unfinished() -> list[tuple[str]]:
-    """The ids of the jobs not finished, oldest first (the sweeper's finder)."""
+def unfinished(
+    actions: Iterable[str] | None = None, exclude: Iterable[str] = ()
+) -> list[tuple[str]]:
+    """The ids of the jobs not finished, oldest first (the sweeper's finder): of
+    ``actions`` when given, but for those of ``exclude`` (run by a task of their own)."""
     model = job_model()
     if model is None:
         return []
     pks = model.objects.filter(status__in=UNFINISHED).order_by("created")
+    if actions is not None:
+        pks = pks.filter(action__in=list(actions))
+    pks = pks.exclude(action__in=list(exclude))
     return [(str(pk),) for pk in pks.values_list("pk", flat=True)]
 
 
