@@ -23,7 +23,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ...base.connection import COMMAND_STATUSES, MASK
 from ...connection import commands, mass
@@ -91,14 +90,6 @@ def command_form_class(type_: str) -> type[CommandForm]:
         for name, member in (schema.get("properties") or {}).items():
             attrs[name] = _field(name, member if isinstance(member, dict) else {}, name in required)
     return type(f"CommandForm_{type_}", (CommandForm,), attrs)
-
-
-class TypeForm(forms.Form):
-    type = forms.ChoiceField(label=gettext_lazy("command"), choices=())
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["type"].choices = commands.choices()  # type: ignore[attr-defined]
 
 
 def add_launch_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -211,7 +202,6 @@ class CommandAdminMixin:
         device = self._device(request, object_id)
         may_send = self.may_send_commands(request, device)
         has_connection = device.connections.filter(enabled=True).exists()
-        type_form = TypeForm(request.GET if "type" in request.GET else None)
         chosen = request.POST.get("type") or request.GET.get("type") or "custom"
         if chosen not in dict(commands.choices()):
             if request.method == "POST":
@@ -250,7 +240,6 @@ class CommandAdminMixin:
             **self._base_context(request, device, _("Commands of %(device)s") % {"device": device}),
             "may_send": may_send,
             "has_connection": has_connection,
-            "type_form": type_form,
             "chosen": chosen,
             "chosen_label": dict(commands.choices()).get(chosen, ""),
             "form": form,
