@@ -43,8 +43,7 @@ def test_the_output_arrives_as_text(page, shot):
         output=FIRST + "\n" + LATER, status="success", exit_code=0
     )
     page.wait_for_function(
-        "() => document.querySelector('.netjsonconfig-command-status').dataset.status"
-        " === 'success'"
+        "() => document.querySelector('.netjsonconfig-command-status').dataset.status === 'success'"
     )
     assert output.inner_text() == FIRST + "\n" + LATER
     assert page.locator(".netjsonconfig-command-exit-code").inner_text() == "0"

@@ -301,20 +301,23 @@ class CommandAdminMixin:
 
 
 def command_results(modeladmin: Any, job: Any) -> list[dict[str, Any]]:
-    """The rows of a command job's page: device, status, exit code, its command's page."""
+    """The rows of a command job's page: device, status, exit code, its command's page.
+    A device without a command is skipped once its batch is done, waiting before."""
     rows = []
-    for row in mass.results(job):
+    for index, row in enumerate(mass.results(job)):
         command, device = row["command"], row["device"]
+        if command is not None:
+            code, label = command.status, command.get_status_display()
+        elif index < job.done or job.status == "done":
+            code, label = "skipped", _("skipped: no enabled connection")
+        else:
+            code, label = "waiting", _("waiting")
         rows.append(
             {
                 "device": device.name if device is not None else row["device_id"],
                 "device_url": modeladmin._cmd_reverse("change", device.pk) if device else "",
-                "status": (
-                    command.get_status_display()
-                    if command is not None
-                    else (_("skipped: no enabled connection") if job.status == "done" else "-")
-                ),
-                "status_code": command.status if command is not None else "skipped",
+                "status": label,
+                "status_code": code,
                 "exit_code": command.exit_code if command is not None else None,
                 "url": (
                     modeladmin._cmd_reverse("command", device.pk, command.pk)
