@@ -17,6 +17,7 @@ from django_netjsonconfig import tasks
 from django_netjsonconfig.apps import get_model
 
 from ..connection_helpers import connected_device, credentials
+from ..factories import DeviceGroupFactory
 from ..fleet_helpers import apply_action, choose_action, job_url
 from ..helpers import device_with_config
 
@@ -151,3 +152,22 @@ def test_the_sweeper_leaves_the_commands_of_a_running_job(fleet):
     assert tasks.commands_in_progress() == [(str(alone.pk),)]
     get_model("bulkjob").objects.filter(pk=job.pk).update(status="failed")
     assert sorted(tasks.commands_in_progress()) == sorted([(str(mine.pk),), (str(alone.pk),)])
+
+
+def test_a_group_is_the_list_filtered_by_it_with_select_all(admin_client, fleet):
+    reachable, lonely = fleet
+    group = DeviceGroupFactory(name="mass-group")
+    get_model("device").objects.filter(pk__in=[reachable[0].pk, lonely.pk]).update(group=group)
+    response = apply_action(
+        admin_client,
+        "send_command",
+        [reachable[0]],  # what the page showed; "select all" takes the whole list
+        select_across=True,
+        query=f"group__id__exact={group.pk}",
+        command_type="reboot",
+        shown_type="reboot",
+    )
+    (job,) = _jobs()
+    assert response.status_code == 302
+    assert sorted(job.device_ids) == sorted([str(reachable[0].pk), str(lonely.pk)])
+    assert job.params == {"type": "reboot", "input": None}
