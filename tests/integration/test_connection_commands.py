@@ -144,6 +144,35 @@ def test_one_command_to_50_devices(rig: Servers, admin: Client) -> None:
     assert admin_url("device", "command", one.pk, commands[one.pk].pk) in body
 
 
+def test_a_password_sent_to_many_is_forgotten_once_sent(rig: Servers, admin: Client) -> None:
+    server = rig.start("dropbear")
+    server.reset_records()
+    creds = credentials(name="pw", username=USER, password=PASSWORD, port=server.port)
+    devices = [connected_device(creds, server.address).device for _ in range(2)]
+    response = admin.post(
+        admin_url("device", "changelist"),
+        {
+            "action": "send_command",
+            helpers.ACTION_CHECKBOX_NAME: [str(d.pk) for d in devices],
+            "select_across": "0",
+            "apply": "yes",
+            "command_type": "change_password",
+            "shown_type": "change_password",
+            "password": "n3w-secret",
+            "confirm_password": "n3w-secret",
+        },
+    )
+    assert response.status_code == 302
+    finished()
+    job = get_model("bulkjob").objects.get(action="command")
+    assert job.status == "done" and job.result == {"success": 2}, job.message
+    assert job.params["input"] == {"password": "********", "confirm_password": "********"}
+    for command in get_model("command").objects.filter(bulk_job=job.pk):
+        assert command.input["password"] == "********"
+    # the devices got the password itself, not the mask
+    assert server.records().count("passwd args=[root] password=[n3w-secret]") == 2
+
+
 def test_a_configured_device_is_adopted(rig: Servers, admin: Client) -> None:
     if not (home() / "device-bin" / "uci").exists():
         reason = "the SSH test user lacks the uci stand-in: run tests/ssh/setup-test-user.sh"

@@ -107,7 +107,18 @@ def after(device_ids: list[Any], resolved: Mapping[str, Any], job: Any) -> dict[
         for status in pool.map(_run, waiting):
             key = status if status in ("success", "failed") else "failed"
             counts[key] = counts.get(key, 0) + 1
+    if job.device_ids and str(job.device_ids[-1]) in {str(d) for d in device_ids}:
+        forget_secrets(job)
     return counts
+
+
+def forget_secrets(job: Any) -> None:
+    """After the last batch: the job keeps its input with the secrets masked, as the
+    commands do once they ran."""
+    value = (job.params or {}).get("input")
+    if isinstance(value, dict) and any(k in commands.SECRET_INPUT for k in value):
+        params = dict(job.params, input=commands.masked_input(value))
+        type(job).objects.filter(pk=job.pk).update(params=params)
 
 
 def describe(params: Mapping[str, Any], counts: Mapping[str, int]) -> str:
