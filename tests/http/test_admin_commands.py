@@ -162,6 +162,7 @@ def test_a_viewer_sees_the_history_but_may_not_send(device):
     assert "Send a command" not in body and 'name="password"' not in body
     assert HOSTILE not in body and "&lt;script&gt;" in body
     assert client.post(url, {"type": "reboot"}).status_code == 403
+    assert client.post(url, {"type": "nope"}).status_code == 403
     page = client.get(admin_url("device", "command", device.pk, command.pk)).content.decode()
     assert HOSTILE not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     status = client.get(admin_url("device", "command_status", device.pk, command.pk))

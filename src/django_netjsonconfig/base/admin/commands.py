@@ -202,6 +202,8 @@ class CommandAdminMixin:
         device = self._device(request, object_id)
         may_send = self.may_send_commands(request, device)
         has_connection = device.connections.filter(enabled=True).exists()
+        if request.method == "POST" and not may_send:
+            raise PermissionDenied
         chosen = request.POST.get("type") or request.GET.get("type") or "custom"
         if chosen not in dict(commands.choices()):
             if request.method == "POST":
@@ -211,8 +213,6 @@ class CommandAdminMixin:
             chosen = ""
         form: CommandForm | None = None
         if request.method == "POST":
-            if not may_send:
-                raise PermissionDenied
             form = command_form_class(chosen)(request.POST)
             if form.is_valid():
                 try:
