@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from . import queue
 from .apps import get_optional_model
-from .connection import commands, credentials, push
+from .connection import commands, credentials, mass, push
 from .fleet import bulk, fanout
 from .queue import sweeper
 from .queue.registry import Args
@@ -112,6 +112,11 @@ def commands_in_progress() -> list[Args]:
     if model is None:
         return []
     waiting = model.objects.filter(status="in-progress", connection__isnull=True, output="")
+    jobs = get_optional_model("bulkjob")
+    if jobs is not None:
+        # the commands of a job that runs are the job's to run (connection.mass)
+        running = jobs.objects.filter(status__in=("pending", "running")).values("pk")
+        waiting = waiting.exclude(bulk_job__in=running)
     return [(str(pk),) for pk in waiting.values_list("pk", flat=True)]
 
 
@@ -154,6 +159,10 @@ def ready(app: AppConfig | None = None) -> None:
             celery=run_command,
             pending=commands_in_progress,
             threaded=True,
+        )
+        # a job sending a command to many devices: SSH sessions, never in a request
+        queue.register(
+            mass.TASK, bulk.run_job, celery=run_bulk_job, pending=mass.unfinished, threaded=True
         )
         queue.register(
             credentials.TASK,

@@ -24,7 +24,7 @@ from django.apps import AppConfig
 
 from .base import connection as connection_models
 from .base import template
-from .connection import commands, connectors, push
+from .connection import commands, connectors, mass, push
 from .devices import configs, inputs
 from .history import registration as history
 from .notifications import builtin as notifications
@@ -50,6 +50,7 @@ def connect_connection(app: AppConfig) -> None:
     """The registries the connection models validate with, and the push after a change."""
     connectors.register_builtins()
     commands.register_builtins_and_settings()
+    mass.register()
     connection_models.services.update(
         connector_choices=connectors.connector_choices,
         strategy_choices=connectors.strategy_choices,

@@ -92,6 +92,13 @@ MODEL_VIEWS = {
     "export": Expect(none=403, view=200, change=200, variants=(("csv",), ("json",))),
     "bulkjob": Expect(none=403, view=200, change=200),
     "bulkjob_status": Expect(none=403, view=200, change=200),
+    # a device's commands: its history for viewers, the form to send one for editors
+    # (tests/http/test_admin_commands.py), each command's page and its status (JSON)
+    "commands": Expect(none=403, view=200, change=200),
+    "command": Expect(none=403, view=200, change=200),
+    "command_status": Expect(none=403, view=200, change=200),
+    # adopting a device: its running configuration may hold secrets
+    "adopt": Expect(none=403, view=403, change=200),
     # certificates are public material, private keys are not
     "certificate": Expect(none=403, view=200, change=200),
     "private_key": Expect(none=403, view=403, change=200, change_sees_secrets=True),
@@ -128,6 +135,7 @@ ACTIONS = {
     "renew_selected": ("change", 302),
     "revoke_selected": ("change", 302),
     "accept_host_keys": ("change", 302),
+    "send_command": ("change", 200),
 }
 
 #: the admin site's own views, and the app's operator URLs (namespace netjsonconfig)
@@ -324,6 +332,9 @@ def world(django_capture_on_commit_callbacks):
             if history.is_versioned(type(obj)):
                 deleted[kind] = Version.objects.get_deleted(type(obj)).get(object_id=str(pk))
     job = get_model("bulkjob").objects.create(action="delete", total=0)
+    command = get_model("command").objects.create(
+        device=device, type="reboot", status="success", output="done"
+    )
     someone = get_user_model().objects.create_user("perm-someone-else", is_staff=True)
     notification = get_model("notification").objects.create(
         recipient=someone, type="config_error", message="not yours"
@@ -334,6 +345,7 @@ def world(django_capture_on_commit_callbacks):
         "versions": versions,
         "deleted": deleted,
         "job": job,
+        "command": command,
         "ca": ca,
         "secrets": secrets,
     }
@@ -386,6 +398,8 @@ def _url_args(kind, key, world):
         return None if version is None else [version.pk]
     if key in ("bulkjob", "bulkjob_status"):
         return [world["job"].pk]
+    if key in ("command", "command_status"):
+        return [obj.pk, world["command"].pk]
     if key in ("changelist", "add", "recoverlist", "import", "preview_new", "export"):
         return []
     return [obj.pk]

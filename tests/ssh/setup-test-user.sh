@@ -3,7 +3,7 @@
 # Run as root, once per machine (.ci/run does): creates the user with a known password,
 # a login shell that gives each simulated device (the server address and port the
 # session reached) a directory of its own and puts the stand-ins of the device's
-# commands ($HOME/device-bin: reboot, passwd, openwisp-config, pgrep) first on PATH.
+# commands ($HOME/device-bin: reboot, passwd, openwisp-config, pgrep, uci) first on PATH.
 # Nothing a test runs on a "device" runs as root.
 set -euo pipefail
 

@@ -28,6 +28,7 @@ def test_the_app_registers_each_task_with_its_celery_task_and_finder():
         "generate_dh",
         "push_pending",
         "run_command",
+        "command_job",
         "attach_credentials",
     }
     assert registered["render_pending"].celery is tasks.dispatch_pending_renders
@@ -38,6 +39,8 @@ def test_the_app_registers_each_task_with_its_celery_task_and_finder():
     assert registered["attach_credentials"].celery is tasks.attach_credentials
     # those that wait on devices never run in a web request
     assert registered["push_pending"].threaded and registered["run_command"].threaded
+    assert registered["command_job"].threaded
+    assert registered["command_job"].celery is tasks.run_bulk_job
     assert all(task.pending is not None for task in registered.values())
 
 
@@ -52,7 +55,9 @@ def test_an_unknown_name_is_refused_with_the_names_that_exist():
         queue.enqueue("render_everything")
     message = str(refused.value)
     assert "no task named 'render_everything'" in message
-    assert "bulk_job, generate_dh, push_pending, render_pending, run_command" in message
+    assert (
+        "bulk_job, command_job, generate_dh, push_pending, render_pending, run_command" in message
+    )
 
 
 def test_an_unknown_task_is_an_improperly_configured_error():

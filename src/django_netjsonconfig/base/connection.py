@@ -239,6 +239,14 @@ class AbstractCommand(BaseModel):
     )
     output = models.TextField(_("output"), blank=True)
     exit_code = models.IntegerField(_("exit code"), null=True, blank=True)
+    bulk_job = models.UUIDField(
+        _("bulk job"),
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_("the job that sent this command to many devices, if any"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

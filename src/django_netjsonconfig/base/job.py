@@ -11,6 +11,7 @@ JOB_ACTIONS = (
     ("add_templates", _("add templates")),
     ("remove_templates", _("remove templates")),
     ("delete", _("delete")),
+    ("command", _("send a command")),
 )
 JOB_STATUSES = (
     ("pending", _("pending")),

@@ -31,13 +31,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import signals
+from .. import queue, signals
 from ..apps import get_model
 from ..devices import relations
 from ..history import versions as history
 from ..settings import app_settings
 from ..workflow.sending import send_on_commit
 from . import fanout, jobs
+from .extra import EXTRA, after_batch
 
 if TYPE_CHECKING:
     from ..base.job import AbstractBulkJob
@@ -75,6 +76,8 @@ def action_label(action: str) -> str:
         "remove_templates": _("Remove templates"),
         "delete": _("Delete"),
     }
+    if action in EXTRA:
+        return str(EXTRA[action].label)
     return labels.get(action, action)
 
 
@@ -84,6 +87,8 @@ def validate(action: str, params: Mapping[str, Any]) -> dict[str, Any]:
 
     Raises a ``ValidationError`` whose message says what is wrong.
     """
+    if action in EXTRA:
+        return dict(EXTRA[action].validate(params))
     if action not in ACTIONS:
         raise ValidationError(_("Unknown bulk action: %(action)s.") % {"action": action})
     resolved: dict[str, Any] = {}
@@ -120,6 +125,8 @@ def validate(action: str, params: Mapping[str, Any]) -> dict[str, Any]:
 
 def serialize_params(action: str, resolved: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON a job stores for the ``resolved`` parameters of ``action``."""
+    if action in EXTRA:
+        return dict(EXTRA[action].serialize(resolved))
     if action == "change_group":
         group = resolved.get("group")
         return {"group": str(group.pk) if group else None}
@@ -130,6 +137,8 @@ def serialize_params(action: str, resolved: Mapping[str, Any]) -> dict[str, Any]
 
 def describe(action: str, params: Mapping[str, Any], counts: Mapping[str, int]) -> str:
     """A sentence for the operator about what an action did."""
+    if action in EXTRA:
+        return str(EXTRA[action].describe(params, counts))
     changed, skipped = counts.get("changed", 0), counts.get("skipped", 0)
     names = ", ".join(f'"{t.name}"' for t in params.get("templates") or ())
     if action == "change_group":
@@ -189,13 +198,20 @@ def comment_for(action: str, params: Mapping[str, Any]) -> str:
 
 # --- the actions, on one batch of device ids -----------------------------------------------------
 def apply(
-    action: str, device_ids: Iterable[Any], resolved: Mapping[str, Any], *, user: Any = None
+    action: str,
+    device_ids: Iterable[Any],
+    resolved: Mapping[str, Any],
+    *,
+    user: Any = None,
+    job: Any = None,
 ) -> dict[str, int]:
     """Run ``action`` on ``device_ids`` (one batch, in one transaction); returns counts.
 
     ``resolved`` are the parameters as :func:`validate` returns them.
     """
     with transaction.atomic():
+        if action in EXTRA:
+            return dict(EXTRA[action].apply(list(device_ids), resolved, user, job))
         return OPERATIONS[action](list(device_ids), resolved, user)
 
 
@@ -330,7 +346,11 @@ OPERATIONS = {
 # --- submitting --------------------------------------------------------------------------------
 job_model = jobs.job_model
 start = jobs.start
-unfinished_jobs = jobs.unfinished
+
+
+def unfinished_jobs() -> list[tuple[str]]:
+    """The jobs for the task ``bulk_job`` (the added actions have tasks of their own)."""
+    return jobs.unfinished(exclude=EXTRA)
 
 
 def submit(
@@ -348,7 +368,7 @@ def submit(
         raise ValidationError(_("No devices were selected."))
     limit = max(1, int(app_settings.BULK_SYNC_LIMIT))
     model = job_model()
-    if len(device_ids) <= limit or model is None:
+    if (len(device_ids) <= limit or model is None) and action not in EXTRA:
         counts = {"changed": 0, "skipped": 0}
         for first in range(0, len(device_ids), limit):
             batch = apply(action, device_ids[first : first + limit], resolved, user=user)
@@ -362,13 +382,16 @@ def submit(
         total=len(device_ids),
         user=user if getattr(user, "is_authenticated", False) else None,
     )
-    start(job)
+    queue.enqueue(EXTRA[action].task, job.pk) if action in EXTRA else start(job)
     return Outcome(action, resolved, len(device_ids), job=job)
 
 
 def run_job(job_id: object) -> Any:
     """Run (or resume) a job, batch by batch; returns it. Idempotent once finished."""
-    return jobs.run(job_id, validate=validate, apply=apply, describe=describe)
+    model = job_model()
+    action = model and model.objects.filter(pk=job_id).values_list("action", flat=True).first()
+    after = after_batch if getattr(EXTRA.get(action or ""), "after", None) else None
+    return jobs.run(job_id, validate=validate, apply=apply, describe=describe, after=after)
 
 
 def wait_for_threads(timeout: float | None = None) -> bool:

@@ -8,7 +8,7 @@ What an action does to a batch is ``fleet.bulk``'s; this module only runs it.
 """
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -44,8 +44,19 @@ def start(job: Any) -> None:
         job.refresh_from_db()
 
 
-def run(job_id: object, *, validate: Validate, apply: Apply, describe: Describe) -> Any:
-    """Run (or resume) a job, batch by batch; returns it. Idempotent once finished."""
+def run(
+    job_id: object,
+    *,
+    validate: Validate,
+    apply: Apply,
+    describe: Describe,
+    after: Apply | None = None,
+) -> Any:
+    """Run (or resume) a job, batch by batch; returns it. Idempotent once finished.
+
+    ``after(action, ids, resolved, job)``, when given, runs once each batch is committed;
+    the batch counts as done only after it (a job resumed after a crash runs the batch
+    again: both must be safe to repeat)."""
     model = job_model()
     job = model.objects.filter(pk=job_id).select_related("user").first()
     if job is None or job.status not in UNFINISHED:
@@ -60,7 +71,17 @@ def run(job_id: object, *, validate: Validate, apply: Apply, describe: Describe)
             # checked again at each batch: a template may have become required meanwhile
             resolved = validate(job.action, job.params)
             with transaction.atomic():
-                for key, value in apply(job.action, batch, resolved, user=job.user).items():
+                for key, value in apply(
+                    job.action, batch, resolved, user=job.user, job=job
+                ).items():
+                    counts[key] = counts.get(key, 0) + value
+                model.objects.filter(pk=job.pk).update(
+                    done=start_at + (len(batch) if after is None else 0),
+                    result=counts,
+                    modified=timezone.now(),
+                )
+            if after is not None:
+                for key, value in after(job.action, batch, resolved, job).items():
                     counts[key] = counts.get(key, 0) + value
                 model.objects.filter(pk=job.pk).update(
                     done=start_at + len(batch), result=counts, modified=timezone.now()
@@ -80,12 +101,18 @@ def run(job_id: object, *, validate: Validate, apply: Apply, describe: Describe)
     return job
 
 
-def unfinished() -> list[tuple[str]]:
-    """The ids of the jobs not finished, oldest first (the sweeper's finder)."""
+def unfinished(
+    actions: Iterable[str] | None = None, exclude: Iterable[str] = ()
+) -> list[tuple[str]]:
+    """The ids of the jobs not finished, oldest first (the sweeper's finder): of
+    ``actions`` when given, but for those of ``exclude`` (run by a task of their own)."""
     model = job_model()
     if model is None:
         return []
     pks = model.objects.filter(status__in=UNFINISHED).order_by("created")
+    if actions is not None:
+        pks = pks.filter(action__in=list(actions))
+    pks = pks.exclude(action__in=list(exclude))
     return [(str(pk),) for pk in pks.values_list("pk", flat=True)]
 
 

@@ -18,9 +18,12 @@ from ...settings import app_settings
 from ...validators import normalize_mac
 from ...vpn import clients as vpnclients
 from ...workflow import unit
+from .adopt import AdoptAdminMixin
+from .commands import CommandAdminMixin
 from .connection import DeviceConnectionInline, accept_host_keys, connection_inline
 from .fleet import ConfigStatusListFilter, FleetAdminMixin
 from .forms import AbstractConfigForm, BaseForm, inherited_field_names
+from .mass_commands import send_command
 from .mixins import (
     PreviewDownloadMixin,
     SecretFieldsMixin,
@@ -162,7 +165,12 @@ class ConfigInline(ConfigDisplayMixin, admin.StackedInline):
 
 
 class AbstractDeviceAdmin(
-    FleetAdminMixin, PreviewDownloadMixin, SecretFieldsMixin, admin.ModelAdmin
+    AdoptAdminMixin,
+    CommandAdminMixin,
+    FleetAdminMixin,
+    PreviewDownloadMixin,
+    SecretFieldsMixin,
+    admin.ModelAdmin,
 ):
     """Devices with their configuration inline; saves go through the services
     (the device's save is followed by the receivers, the config by
@@ -226,6 +234,8 @@ class AbstractDeviceAdmin(
         ):
             self.inlines = [*self.inlines, connections]  # type: ignore[misc]
             self.actions = [*self.actions, accept_host_keys]
+            if any(f.name == "commands" for f in model._meta.related_objects):
+                self.actions = [*self.actions, send_command]
         super().__init__(model, admin_site)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

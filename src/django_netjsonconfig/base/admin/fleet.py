@@ -243,6 +243,9 @@ class FleetAdminMixin(_ModelAdmin):
             "status_url": self._fleet_reverse("bulkjob_status", job.pk),
             "changelist_url": self._fleet_reverse("changelist"),
         }
+        results = getattr(self, "job_results", None)
+        if results is not None:
+            context["results"] = results(job)
         return TemplateResponse(request, self.bulk_job_template, context)
 
     def bulk_job_status_view(self, request: HttpRequest, job_id: UUID) -> JsonResponse:

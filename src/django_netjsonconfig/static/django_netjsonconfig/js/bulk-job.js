@@ -36,7 +36,11 @@
             progress.value = Number(job.percent) || 0;
             progress.textContent = progress.value + '%';
           }
-          if (!job.finished) window.setTimeout(poll, 1000);
+          if (!job.finished) {
+            window.setTimeout(poll, 1000);
+          } else if (root.hasAttribute('data-reload-when-finished')) {
+            window.location.reload();  // the per-device results, as the server renders them
+          }
         })
         .catch(function () { window.setTimeout(poll, 5000); });
     }
