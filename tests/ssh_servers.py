@@ -254,6 +254,24 @@ class SshServer:
     def usr1_count(self) -> int:
         return sum(1 for line in self.records() if line.startswith("usr1 "))
 
+    def usr1_times(self) -> list[float]:
+        """When the device's agent got each SIGUSR1 (``time.time()`` seconds)."""
+        return [float(line.split()[1]) for line in self.records() if line.startswith("usr1 ")]
+
+    def versions(self) -> int:
+        """How many times the device was asked its agent's version (once per push;
+        written before the session ends)."""
+        return sum(1 for line in self.records("version.log") if line.startswith("start"))
+
+    def signals(self, expected: int, timeout: float = 5) -> int:
+        """The SIGUSR1 the device's agent recorded, once ``expected`` arrived or after
+        ``timeout`` (the agent's trap writes its record a moment after the session
+        that sent it ended)."""
+        deadline = time.monotonic() + timeout
+        while self.usr1_count() < expected and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.usr1_count()
+
     def close(self) -> None:
         self.stop()
         if self.agent is not None and self.agent.poll() is None:
@@ -281,6 +299,17 @@ class Servers:
         server = SshServer(kind, address, port, self.workdir).start()
         self.started.append(server)
         return server
+
+    def fleet(self, kind: str, count: int, *, agents: bool = True) -> list[SshServer]:
+        """``count`` servers on addresses of their own, all on one port (one set of
+        credentials reaches them all, as on a fleet), each with its agent."""
+        addresses = [self.address() for _ in range(count)]
+        port = free_port_on(addresses)
+        servers = [self.start(kind, address, port) for address in addresses]
+        if agents:
+            for server in servers:
+                server.start_agent()
+        return servers
 
     def close(self) -> None:
         for server in self.started:  # all told to stop first: they end together
