@@ -55,7 +55,6 @@ import shlex
 import signal
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -70,40 +69,11 @@ SETTINGS = "bench.push_settings"
 
 
 # --- the SSH sessions at one time: a separate process ----------------------------------
-NETLINK_SOCK_DIAG, SOCK_DIAG_BY_FAMILY = 4, 20
-NLM_F_REQUEST, NLM_F_DUMP, NLMSG_DONE, NLMSG_ERROR = 0x1, 0x300, 3, 2
-TCP_ESTABLISHED = 1
-
-
-def established_on(sock: socket.socket, port: int) -> tuple[int, int]:
-    """How many established TCP connections have ``port`` as their local port (the
-    servers' side of the SSH sessions) and as their remote port (the clients' side),
-    asked of the kernel over netlink (sock_diag: one dump, filtered by state in the
-    kernel, in about a millisecond; reading ``/proc/net/tcp`` takes long enough to
-    count sessions that never overlapped)."""
-    request = struct.pack(
-        "=BBBBI", socket.AF_INET, socket.IPPROTO_TCP, 0, 0, 1 << TCP_ESTABLISHED
-    ) + bytes(48)  # inet_diag_sockid: any
-    flags = NLM_F_REQUEST | NLM_F_DUMP
-    sock.send(struct.pack("=IHHII", 16 + len(request), SOCK_DIAG_BY_FAMILY, flags, 1, 0) + request)
-    servers = clients = 0
-    while True:
-        data = sock.recv(1 << 20)
-        offset = 0
-        while offset + 16 <= len(data):
-            length, kind = struct.unpack_from("=IH", data, offset)
-            if kind in (NLMSG_DONE, NLMSG_ERROR) or length < 16:
-                return servers, clients
-            # inet_diag_msg: family, state, timer, retrans, then the ports (big endian)
-            sport, dport = struct.unpack_from("!HH", data, offset + 16 + 4)
-            servers += sport == port
-            clients += dport == port
-            offset += (length + 3) & ~3
-
-
 def sample_sessions(port: int, interval: float = 0.002) -> int:
     """Count the SSH sessions on ``port`` every ``interval`` seconds until the standard
     input closes; print the peak and the number of samples as JSON."""
+    from tests.ssh_servers import NETLINK_SOCK_DIAG, established_on
+
     peak = peak_clients = samples = 0
     with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_SOCK_DIAG) as sock:
         while True:

@@ -30,6 +30,7 @@ from ..ssh_servers import (
     PASSWORD,
     USER,
     Servers,
+    SessionPeak,
     SshServer,
     client_key,
     peak_concurrency,
@@ -321,11 +322,15 @@ def test_a_fleet_push_goes_through_the_bounded_pool(rig: Servers) -> None:
     for server in fleet:
         server.signals(1)  # the pushes of the templates' addition, received
         server.reset_records()
-    start = time.monotonic()
-    template.config = {"general": {"timezone": "Europe/Rome"}}
-    template.save()  # the web request: renders, asks for the pushes, returns
-    assert time.monotonic() - start < 2  # 8 sessions of 0.3 s each would take longer
-    finished(60)
+    with SessionPeak(port) as sessions:
+        start = time.monotonic()
+        template.config = {"general": {"timezone": "Europe/Rome"}}
+        template.save()  # the web request: renders, asks for the pushes, returns
+        assert time.monotonic() - start < 2  # 8 sessions of 0.3 s each would take longer
+        finished(60)
+    # a closed session's connection ends at once: never more than the pool's size open
+    assert 2 <= sessions.clients <= 3
+    assert sessions.servers <= 3
     assert [server.versions() for server in fleet] == [1] * len(fleet)
     unreachable = reload(unreachable)
     assert unreachable.is_working is False
