@@ -18,8 +18,10 @@ import pwd
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -254,6 +256,24 @@ class SshServer:
     def usr1_count(self) -> int:
         return sum(1 for line in self.records() if line.startswith("usr1 "))
 
+    def usr1_times(self) -> list[float]:
+        """When the device's agent got each SIGUSR1 (``time.time()`` seconds)."""
+        return [float(line.split()[1]) for line in self.records() if line.startswith("usr1 ")]
+
+    def versions(self) -> int:
+        """How many times the device was asked its agent's version (once per push;
+        written before the session ends)."""
+        return sum(1 for line in self.records("version.log") if line.startswith("start"))
+
+    def signals(self, expected: int, timeout: float = 5) -> int:
+        """The SIGUSR1 the device's agent recorded, once ``expected`` arrived or after
+        ``timeout`` (the agent's trap writes its record a moment after the session
+        that sent it ended)."""
+        deadline = time.monotonic() + timeout
+        while self.usr1_count() < expected and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.usr1_count()
+
     def close(self) -> None:
         self.stop()
         if self.agent is not None and self.agent.poll() is None:
@@ -282,6 +302,17 @@ class Servers:
         self.started.append(server)
         return server
 
+    def fleet(self, kind: str, count: int, *, agents: bool = True) -> list[SshServer]:
+        """``count`` servers on addresses of their own, all on one port (one set of
+        credentials reaches them all, as on a fleet), each with its agent."""
+        addresses = [self.address() for _ in range(count)]
+        port = free_port_on(addresses)
+        servers = [self.start(kind, address, port) for address in addresses]
+        if agents:
+            for server in servers:
+                server.start_agent()
+        return servers
+
     def close(self) -> None:
         for server in self.started:  # all told to stop first: they end together
             if server.process is not None and server.process.poll() is None:
@@ -308,3 +339,62 @@ def peak_concurrency(servers: list[SshServer]) -> int:
 
 def elapsed(start: float) -> float:
     return time.monotonic() - start
+
+
+# --- SSH sessions at one time, as the kernel sees them --------------------------------
+NETLINK_SOCK_DIAG, SOCK_DIAG_BY_FAMILY = 4, 20
+NLM_F_REQUEST, NLM_F_DUMP, NLMSG_DONE, NLMSG_ERROR = 0x1, 0x300, 3, 2
+TCP_ESTABLISHED = 1
+
+
+def established_on(sock: socket.socket, port: int) -> tuple[int, int]:
+    """How many established TCP connections have ``port`` as their local port (the
+    servers' side of the SSH sessions) and as their remote port (the clients' side),
+    asked of the kernel over netlink (sock_diag: one dump, filtered by state in the
+    kernel, in about a millisecond; reading ``/proc/net/tcp`` takes long enough to
+    count sessions that never overlapped)."""
+    request = struct.pack(
+        "=BBBBI", socket.AF_INET, socket.IPPROTO_TCP, 0, 0, 1 << TCP_ESTABLISHED
+    ) + bytes(48)  # inet_diag_sockid: any
+    flags = NLM_F_REQUEST | NLM_F_DUMP
+    sock.send(struct.pack("=IHHII", 16 + len(request), SOCK_DIAG_BY_FAMILY, flags, 1, 0) + request)
+    servers = clients = 0
+    while True:
+        data = sock.recv(1 << 20)
+        offset = 0
+        while offset + 16 <= len(data):
+            length, kind = struct.unpack_from("=IH", data, offset)
+            if kind in (NLMSG_DONE, NLMSG_ERROR) or length < 16:
+                return servers, clients
+            # inet_diag_msg: family, state, timer, retrans, then the ports (big endian)
+            sport, dport = struct.unpack_from("!HH", data, offset + 16 + 4)
+            servers += sport == port
+            clients += dport == port
+            offset += (length + 3) & ~3
+
+
+class SessionPeak:
+    """``with SessionPeak(port) as seen``: the most established connections to ``port``
+    at one time while the block runs (``seen.servers``: the servers' side, ``seen.clients``:
+    the clients'), asked of the kernel every millisecond by a thread."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.servers = self.clients = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_SOCK_DIAG) as sock:
+            while not self._stop.wait(0.001):
+                servers, clients = established_on(sock, self.port)
+                self.servers = max(self.servers, servers)
+                self.clients = max(self.clients, clients)
+
+    def __enter__(self) -> SessionPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)

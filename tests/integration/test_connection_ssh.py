@@ -30,9 +30,9 @@ from ..ssh_servers import (
     PASSWORD,
     USER,
     Servers,
+    SessionPeak,
     SshServer,
     client_key,
-    free_port_on,
     peak_concurrency,
 )
 
@@ -237,21 +237,6 @@ def test_change_password_pipes_it_and_masks_the_input(server: SshServer) -> None
     assert server.records() == [f"passwd args=[root] password=[{secret}]"]
 
 
-def _versions(server: SshServer) -> int:
-    """How many times the device was asked its agent's version (once per push; written
-    before the session ends)."""
-    return sum(1 for line in server.records("version.log") if line.startswith("start"))
-
-
-def _signals(server: SshServer, expected: int) -> int:
-    """The SIGUSR1 the device's agent recorded, once ``expected`` arrived (the agent's
-    trap writes its record a moment after the session that sent it ended)."""
-    deadline = time.monotonic() + 5
-    while server.usr1_count() < expected and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return server.usr1_count()
-
-
 def test_two_pushes_racing_for_one_device_open_one_session(dropbear: SshServer) -> None:
     dropbear.reset_records()
     dropbear.set_delay(0.5)
@@ -259,7 +244,7 @@ def test_two_pushes_racing_for_one_device_open_one_session(dropbear: SshServer) 
         connection = connected_device(password_credentials(dropbear), dropbear.address)
         push.request([connection.device_id])
         finished()  # the request's own push
-        _signals(dropbear, 1)
+        dropbear.signals(1)
         dropbear.reset_records()
         # the mark a config change leaves; two workers then race for it
         get_model("deviceconnection").objects.filter(pk=connection.pk).update(
@@ -282,8 +267,8 @@ def test_two_pushes_racing_for_one_device_open_one_session(dropbear: SshServer) 
             thread.join(30)
         finished()
         assert sorted(done) == [0, 1]
-        assert _versions(dropbear) == 1
-        assert _signals(dropbear, 1) == 1
+        assert dropbear.versions() == 1
+        assert dropbear.signals(1) == 1
     finally:
         dropbear.set_delay(0)
 
@@ -296,14 +281,14 @@ def test_a_burst_of_changes_gives_one_push(openssh: SshServer) -> None:
     try:
         config.config = {"general": {"timezone": "UTC"}}
         config.save()  # a push starts, and takes 2 s
-        _wait_for(lambda: _versions(openssh) == 1)
+        _wait_for(lambda: openssh.versions() == 1)
         for n in range(50):  # 50 changes, each committed on its own, while it runs
             config.config = {"general": {"timezone": f"Etc/GMT+{n % 12}"}}
             config.save()
         finished()
         # the push running before the burst, and one push for the 50 changes
-        assert _versions(openssh) == 2
-        assert _signals(openssh, 2) == 2
+        assert openssh.versions() == 2
+        assert openssh.signals(2) == 2
         assert (
             not get_model("deviceconnection")
             .objects.filter(pk=connection.pk, push_requested__isnull=False)
@@ -322,11 +307,9 @@ def _wait_for(predicate: object, timeout: float = 10) -> None:
 
 @override_settings(NETJSONCONFIG_PUSH_CONCURRENCY=3)
 def test_a_fleet_push_goes_through_the_bounded_pool(rig: Servers) -> None:
-    addresses = [rig.address() for _ in range(8)]
-    port = free_port_on(addresses)
-    fleet = [rig.start("dropbear", address, port) for address in addresses]
+    fleet = rig.fleet("dropbear", 8)
+    port = fleet[0].port
     for server in fleet:
-        server.start_agent()
         server.set_delay(0.3)
     template = TemplateFactory()
     creds = credentials(name="fleet", username=USER, password=PASSWORD, port=port)
@@ -337,17 +320,21 @@ def test_a_fleet_push_goes_through_the_bounded_pool(rig: Servers) -> None:
     config_of(unreachable.device).templates.add(template)
     finished()
     for server in fleet:
-        _signals(server, 1)  # the pushes of the templates' addition, received
+        server.signals(1)  # the pushes of the templates' addition, received
         server.reset_records()
-    start = time.monotonic()
-    template.config = {"general": {"timezone": "Europe/Rome"}}
-    template.save()  # the web request: renders, asks for the pushes, returns
-    assert time.monotonic() - start < 2  # 8 sessions of 0.3 s each would take longer
-    finished(60)
-    assert [_versions(server) for server in fleet] == [1] * len(fleet)
+    with SessionPeak(port) as sessions:
+        start = time.monotonic()
+        template.config = {"general": {"timezone": "Europe/Rome"}}
+        template.save()  # the web request: renders, asks for the pushes, returns
+        assert time.monotonic() - start < 2  # 8 sessions of 0.3 s each would take longer
+        finished(60)
+    # a closed session's connection ends at once: never more than the pool's size open
+    assert 2 <= sessions.clients <= 3
+    assert sessions.servers <= 3
+    assert [server.versions() for server in fleet] == [1] * len(fleet)
     unreachable = reload(unreachable)
     assert unreachable.is_working is False
     assert "192.0.2.1" in unreachable.failure_reason
     assert unreachable.last_attempt is not None
-    assert [_signals(server, 1) for server in fleet] == [1] * len(fleet)
+    assert [server.signals(1) for server in fleet] == [1] * len(fleet)
     assert 2 <= peak_concurrency(fleet) <= 3

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import contextlib
 import io
 import socket
 import time
@@ -213,9 +214,21 @@ class Ssh:
         raise SshError("; ".join(errors))
 
     def close(self) -> None:
-        if self.client is not None:
-            self.client.close()
-            self.client = None
+        """Close the session; its TCP connection ends now. paramiko's ``close()`` closes
+        the socket while its transport thread may still be blocked reading it, and the
+        kernel then keeps the connection open until that read times out (up to 0.1 s):
+        a pool thread would open its next session meanwhile, and the sessions at one
+        time would exceed ``NETJSONCONFIG_PUSH_CONCURRENCY``. ``shutdown`` ends the
+        connection at once and wakes that read."""
+        if self.client is None:
+            return
+        transport = self.client.get_transport()
+        sock = getattr(transport, "sock", None)
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self.client.close()
+        self.client = None
 
     def __enter__(self) -> Ssh:
         return self
