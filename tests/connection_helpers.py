@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
+from django.test import override_settings
 
 from django_netjsonconfig.apps import get_model
 
 from .factories import extra_fields
 from .helpers import device_with_config
+from .services import require_ssh_servers
+from .ssh_servers import Servers
 
 #: short waits, so that a failing device costs a test little time
 FAST_SSH = {
@@ -43,3 +49,24 @@ def connected_device(creds: Any, address: str | None = None, **device_fields: An
     connection.full_clean()
     connection.save()
     return model.objects.select_related("device", "credentials").get(pk=connection.pk)
+
+
+# fixtures of the modules that use the SSH servers (import them by name)
+
+
+@pytest.fixture(autouse=True)
+def fast_ssh() -> Iterator[None]:
+    """Short SSH timeouts (:data:`FAST_SSH`) for every test of the module."""
+    with override_settings(**FAST_SSH):
+        yield
+
+
+@pytest.fixture(scope="module")
+def rig() -> Iterator[Servers]:
+    """The SSH servers of the module, closed after its last test."""
+    require_ssh_servers()
+    servers = Servers()
+    try:
+        yield servers
+    finally:
+        servers.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.admin import helpers
@@ -20,10 +19,15 @@ from django_netjsonconfig import queue
 from django_netjsonconfig.apps import get_model
 
 from ..admin_helpers import admin_url
-from ..connection_helpers import FAST_SSH, connected_device, credentials
+from ..connection_helpers import (  # noqa: F401 (fixtures)
+    FAST_SSH,
+    connected_device,
+    credentials,
+    fast_ssh,
+    rig,
+)
 from ..factories import TemplateFactory
 from ..helpers import config_of, device_with_config
-from ..services import require_ssh_servers
 from ..ssh_servers import PASSWORD, USER, Servers, SshServer, free_port_on, home
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,22 +37,6 @@ TIMED = (
     'echo "start $(date +%s.%N)" >> "$DEVICE_DIR/cmd.log"; sleep 0.2; '
     'echo "end $(date +%s.%N)" >> "$DEVICE_DIR/cmd.log"; echo "hello from $DEVICE_DIR"'
 )
-
-
-@pytest.fixture(autouse=True)
-def fast_ssh() -> Iterator[None]:
-    with override_settings(**FAST_SSH):
-        yield
-
-
-@pytest.fixture(scope="module")
-def rig() -> Iterator[Servers]:
-    require_ssh_servers()
-    servers = Servers()
-    try:
-        yield servers
-    finally:
-        servers.close()
 
 
 @pytest.fixture

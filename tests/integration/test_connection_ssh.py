@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from django.db import connections
@@ -21,10 +20,15 @@ from django_netjsonconfig.apps import get_model
 from django_netjsonconfig.connection import commands, push, sessions
 from django_netjsonconfig.connection.ssh import HostKeyChanged, SshError
 
-from ..connection_helpers import FAST_SSH, connected_device, credentials
+from ..connection_helpers import (  # noqa: F401 (fixtures)
+    FAST_SSH,
+    connected_device,
+    credentials,
+    fast_ssh,
+    rig,
+)
 from ..factories import TemplateFactory
 from ..helpers import config_of, reload
-from ..services import require_ssh_servers
 from ..signal_helpers import catch_signal
 from ..ssh_servers import (
     PASSWORD,
@@ -37,22 +41,6 @@ from ..ssh_servers import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def fast_ssh() -> Iterator[None]:
-    with override_settings(**FAST_SSH):
-        yield
-
-
-@pytest.fixture(scope="module")
-def rig() -> Iterator[Servers]:
-    require_ssh_servers()
-    servers = Servers()
-    try:
-        yield servers
-    finally:
-        servers.close()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ is refused.
 """
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -30,11 +30,26 @@ from ...fleet import bulk
 from ...settings import app_settings
 from .fields import TemplatesField
 
-if TYPE_CHECKING:
-    from .fleet import FleetAdminMixin
 
+class FleetAdmin(Protocol):
+    """What the actions use of the device admin (``fleet.FleetAdminMixin`` gives it):
+    named here so that this module does not import the mixin that lists its actions."""
+
+    @property
+    def admin_site(self) -> Any: ...
+    @property
+    def model(self) -> Any: ...
+    @property
+    def media(self) -> forms.Media: ...
+    @property
+    def message_user(self) -> Callable[..., None]: ...
+    def bulk_job_url(self, job: Any) -> str: ...
+    def export_response(self, queryset: QuerySet[Any], fmt: str) -> StreamingHttpResponse: ...
+
+
+if TYPE_CHECKING:
     #: an action of the device list (the admin is the device admin, with the fleet mixin)
-    _Action = Callable[[FleetAdminMixin, HttpRequest, QuerySet[Any]], HttpResponseBase | None]
+    _Action = Callable[[FleetAdmin, HttpRequest, QuerySet[Any]], HttpResponseBase | None]
 
 ACTION_TEMPLATE = "admin/django_netjsonconfig/bulk_action.html"
 SAMPLE_SIZE = 10  # devices named on the intermediate page
@@ -127,7 +142,7 @@ class ConfirmForm(BulkForm):
 
 
 def _context(
-    modeladmin: "FleetAdminMixin",
+    modeladmin: FleetAdmin,
     request: HttpRequest,
     queryset: QuerySet[Any],
     form: BulkForm,
@@ -155,7 +170,7 @@ def _context(
 
 
 def run_bulk_action(
-    modeladmin: "FleetAdminMixin",
+    modeladmin: FleetAdmin,
     request: HttpRequest,
     queryset: QuerySet[Any],
     form_class: type[BulkForm],
@@ -186,7 +201,7 @@ def run_bulk_action(
     description=gettext_lazy("Change the group of the selected devices"), permissions=["change"]
 )
 def change_group(
-    modeladmin: "FleetAdminMixin", request: HttpRequest, queryset: QuerySet[Any]
+    modeladmin: FleetAdmin, request: HttpRequest, queryset: QuerySet[Any]
 ) -> HttpResponse | None:
     return run_bulk_action(modeladmin, request, queryset, ChangeGroupForm, _("Change group"))
 
@@ -195,7 +210,7 @@ def change_group(
     description=gettext_lazy("Add templates to the selected devices"), permissions=["change"]
 )
 def add_templates(
-    modeladmin: "FleetAdminMixin", request: HttpRequest, queryset: QuerySet[Any]
+    modeladmin: FleetAdmin, request: HttpRequest, queryset: QuerySet[Any]
 ) -> HttpResponse | None:
     return run_bulk_action(modeladmin, request, queryset, AddTemplatesForm, _("Add templates"))
 
@@ -204,7 +219,7 @@ def add_templates(
     description=gettext_lazy("Remove templates from the selected devices"), permissions=["change"]
 )
 def remove_templates(
-    modeladmin: "FleetAdminMixin", request: HttpRequest, queryset: QuerySet[Any]
+    modeladmin: FleetAdmin, request: HttpRequest, queryset: QuerySet[Any]
 ) -> HttpResponse | None:
     return run_bulk_action(
         modeladmin, request, queryset, RemoveTemplatesForm, _("Remove templates")
@@ -215,13 +230,13 @@ def remove_templates(
     description=gettext_lazy("Delete selected %(verbose_name_plural)s"), permissions=["delete"]
 )
 def delete_selected(
-    modeladmin: "FleetAdminMixin", request: HttpRequest, queryset: QuerySet[Any]
+    modeladmin: FleetAdmin, request: HttpRequest, queryset: QuerySet[Any]
 ) -> HttpResponse | None:
     """Django's confirmation page; over ``NETJSONCONFIG_BULK_SYNC_LIMIT`` devices, a
     summary (not a list of thousands) and a background job."""
     count = queryset.count()
     if count <= app_settings.BULK_SYNC_LIMIT or bulk.job_model() is None:
-        return django_delete_selected(modeladmin, request, queryset)
+        return django_delete_selected(cast("admin.ModelAdmin[Any]", modeladmin), request, queryset)
     intro = ngettext(
         "The %(count)d selected device and its configuration will be deleted.",
         "The %(count)d selected devices and their configurations will be deleted.",
@@ -230,22 +245,20 @@ def delete_selected(
     return run_bulk_action(modeladmin, request, queryset, ConfirmForm, _("Are you sure?"), intro)
 
 
-def _export(
-    modeladmin: "FleetAdminMixin", queryset: QuerySet[Any], fmt: str
-) -> StreamingHttpResponse:
+def _export(modeladmin: FleetAdmin, queryset: QuerySet[Any], fmt: str) -> StreamingHttpResponse:
     return modeladmin.export_response(queryset, fmt)
 
 
 @admin.action(description=gettext_lazy("Export the selected devices as CSV"), permissions=["view"])
 def export_csv(
-    modeladmin: "FleetAdminMixin", request: HttpRequest, queryset: QuerySet[Any]
+    modeladmin: FleetAdmin, request: HttpRequest, queryset: QuerySet[Any]
 ) -> StreamingHttpResponse:
     return _export(modeladmin, queryset, "csv")
 
 
 @admin.action(description=gettext_lazy("Export the selected devices as JSON"), permissions=["view"])
 def export_json(
-    modeladmin: "FleetAdminMixin", request: HttpRequest, queryset: QuerySet[Any]
+    modeladmin: FleetAdmin, request: HttpRequest, queryset: QuerySet[Any]
 ) -> StreamingHttpResponse:
     return _export(modeladmin, queryset, "json")
 
